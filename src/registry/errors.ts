@@ -1,0 +1,70 @@
+import type { ServerResponse } from 'node:http';
+
+/**
+ * The error codes crgate answers with on the registry origin, each with its HTTP status.
+ * The first fourteen are the distribution spec's ("Error Codes", OCI distribution-spec
+ * v1.1); UNAVAILABLE and UNKNOWN are registry:2's own (registry/api/errcode); NOT_FOUND
+ * and MISDIRECTED are crgate's, for paths and hosts that are not the registry API at all.
+ */
+export const ERROR_CODES = {
+  BLOB_UNKNOWN: 404,
+  BLOB_UPLOAD_INVALID: 400,
+  BLOB_UPLOAD_UNKNOWN: 404,
+  DIGEST_INVALID: 400,
+  MANIFEST_BLOB_UNKNOWN: 404,
+  MANIFEST_INVALID: 400,
+  MANIFEST_UNKNOWN: 404,
+  NAME_INVALID: 400,
+  NAME_UNKNOWN: 404,
+  SIZE_INVALID: 400,
+  UNAUTHORIZED: 401,
+  DENIED: 403,
+  UNSUPPORTED: 405,
+  TOOMANYREQUESTS: 429,
+  UNAVAILABLE: 503,
+  UNKNOWN: 500,
+  NOT_FOUND: 404,
+  MISDIRECTED: 421,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A failure crgate answers itself. Code throws these; `writeRegistryError` renders them. */
+export class RegistryError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly detail?: unknown,
+    /** Extra response headers, such as `Retry-After` or `Allow`. */
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = 'RegistryError';
+    this.status = ERROR_CODES[code];
+  }
+}
+
+export const API_VERSION_HEADER = 'Docker-Distribution-Api-Version';
+export const API_VERSION = 'registry/2.0';
+
+/** The one place that writes the `{"errors":[...]}` body. */
+export function writeRegistryError(res: ServerResponse, error: RegistryError): void {
+  const entry: Record<string, unknown> = { code: error.code, message: error.message };
+  if (error.detail !== undefined) entry.detail = error.detail;
+  const body = JSON.stringify({ errors: [entry] });
+
+  res.statusCode = error.status;
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  res.setHeader(API_VERSION_HEADER, API_VERSION);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+/** Turns anything thrown into a RegistryError; the unexpected become a bare UNKNOWN. */
+export function asRegistryError(error: unknown): RegistryError {
+  if (error instanceof RegistryError) return error;
+  return new RegistryError('UNKNOWN', 'internal error');
+}

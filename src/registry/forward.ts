@@ -1,0 +1,95 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import httpProxy from 'http-proxy';
+import type { Logger } from 'winston';
+
+import type { Config } from '../config';
+import type { PublicOrigin } from '../hosts';
+import type { Metrics } from '../telemetry/metrics';
+import { RegistryError, writeRegistryError } from './errors';
+import {
+  ensureApiVersion,
+  forwardingHeaders,
+  rewriteLocation,
+  stripRequestHopByHop,
+  stripResponseHopByHop,
+} from './rewrite';
+
+/**
+ * The forward step: streams a request to registry:2 and its response back, with no body
+ * buffered in either direction, over a pool of kept-alive upstream connections.
+ */
+export interface Forwarder {
+  forward(req: IncomingMessage, res: ServerResponse, origin: PublicOrigin): void;
+  readonly agent: http.Agent;
+  close(): void;
+}
+
+// Seconds a client should wait before retrying when the registry is down.
+const RETRY_AFTER_SECONDS = '5';
+
+function createAgent(registryUrl: URL): http.Agent {
+  const options: http.AgentOptions = { keepAlive: true, scheduling: 'lifo', maxFreeSockets: 64 };
+  return registryUrl.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+}
+
+export function createForwarder(config: Config, logger: Logger, metrics: Metrics): Forwarder {
+  const agent = createAgent(config.registryUrl);
+  const registryHost = config.registryUrl.host;
+  const origins = new WeakMap<IncomingMessage, PublicOrigin>();
+  const proxy = httpProxy.createProxyServer({
+    target: config.registryUrl.origin,
+    agent,
+    proxyTimeout: config.registryTimeoutMs,
+    xfwd: false,
+    changeOrigin: false,
+    // Registry header names keep their case, as clients would see them without crgate.
+    preserveHeaderKeyCase: true,
+  });
+
+  proxy.on('proxyReq', (proxyReq, req, res) => {
+    stripRequestHopByHop(proxyReq, req);
+    // A client that goes away mid-upload must not leave the registry waiting for the rest.
+    res.on('close', () => {
+      if (!res.writableFinished) proxyReq.destroy();
+    });
+  });
+
+  proxy.on('proxyRes', (proxyRes, req) => {
+    const origin = origins.get(req);
+    stripResponseHopByHop(proxyRes.headers);
+    if (origin) rewriteLocation(proxyRes.headers, origin, registryHost);
+    ensureApiVersion(proxyRes.headers);
+  });
+
+  const onError = (error: Error, req: IncomingMessage, res: ServerResponse): void => {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'ERROR';
+    metrics.registryFailures.inc({ reason: reason.startsWith('E') ? reason : 'ERROR' });
+    logger.warn('registry unreachable', { reason, method: req.method, path: req.url?.split('?')[0] });
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    writeRegistryError(
+      res,
+      new RegistryError('UNAVAILABLE', 'the registry is unavailable, retry later', undefined, {
+        'Retry-After': RETRY_AFTER_SECONDS,
+      }),
+    );
+  };
+
+  return {
+    agent,
+    forward(req, res, origin) {
+      origins.set(req, origin);
+      const headers = forwardingHeaders(origin, req.socket.remoteAddress);
+      proxy.web(req, res, { headers }, (error) => onError(error, req, res));
+    },
+    close() {
+      proxy.close();
+      agent.destroy();
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import type { Redis } from 'ioredis';
+import type { Logger } from 'winston';
+
+import type { Config, ListenAddress } from './config';
+import { createHostRouter, REGISTRY_SUBDOMAIN } from './hosts';
+import { drain } from './lifecycle/drain';
+import { createOpsApp } from './lifecycle/ops';
+import { checkReadiness } from './lifecycle/readiness';
+import { createRegistryApp } from './registry/app';
+import { RegistryError, writeRegistryError } from './registry/errors';
+import { createForwarder } from './registry/forward';
+import { connectRedis } from './state/redis';
+import { recordRequest } from './telemetry/access-log';
+import { createCrgateLogger } from './telemetry/logger';
+import { createMetrics } from './telemetry/metrics';
+import type { Metrics } from './telemetry/metrics';
+import { createWebApp } from './web/app';
+
+/** A running crgate: the public listener, the operations listener and their dependencies. */
+export interface Gateway {
+  readonly server: http.Server;
+  readonly opsServer: http.Server;
+  readonly metrics: Metrics;
+  readonly redis: Redis;
+  /** Starts both listeners; resolves with the ports actually bound (port 0 picks one). */
+  listen(): Promise<{ port: number; metricsPort: number }>;
+  /** Drains in-flight requests (up to the drain time) and releases everything. */
+  close(): Promise<boolean>;
+}
+
+export interface GatewayOptions {
+  readonly logger?: Logger;
+}
+
+function listenOn(server: http.Server, address: ListenAddress): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function misdirected(hostname: string): RegistryError {
+  return new RegistryError(
+    'MISDIRECTED',
+    `this server answers only for ${REGISTRY_SUBDOMAIN}.${hostname} and ${hostname}`,
+  );
+}
+
+export function createGateway(config: Config, options: GatewayOptions = {}): Gateway {
+  const logger = options.logger ?? createCrgateLogger(config.logLevel);
+  const metrics = createMetrics();
+  const redis = connectRedis(config.redisUrl, logger);
+  const forwarder = createForwarder(config, logger, metrics);
+  const routeHost = createHostRouter(config);
+  const registryApp = createRegistryApp(forwarder, metrics, logger);
+  const webApp = createWebApp();
+  let inFlight = 0;
+  let draining = false;
+
+  const server = http.createServer((req, res) => {
+    inFlight += 1;
+    res.once('close', () => (inFlight -= 1));
+    const facts = recordRequest(req, res, logger, metrics);
+
+    const match = routeHost(req);
+    if (!match) return writeRegistryError(res, misdirected(config.hostname));
+    facts.origin = match.origin;
+    facts.public = match.public;
+    if (match.origin === 'registry') registryApp(req, res);
+    else webApp(req, res);
+  });
+  // Uploads may stream for the whole upload time; Node's default would cut them at 5 minutes.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+
+  const opsServer = http.createServer(
+    createOpsApp({
+      metrics,
+      readiness: () => checkReadiness(config.registryUrl, forwarder.agent, redis),
+      draining: () => draining,
+    }),
+  );
+
+  return {
+    server,
+    opsServer,
+    metrics,
+    redis,
+    async listen() {
+      const port = await listenOn(server, config.listen);
+      const metricsPort = await listenOn(opsServer, config.metricsListen);
+      logger.info('crgate listening', { port, metrics_port: metricsPort, hostname: config.hostname });
+      return { port, metricsPort };
+    },
+    async close() {
+      draining = true;
+      const drained = await drain(server, () => inFlight, config.drainTimeoutMs);
+      opsServer.close();
+      opsServer.closeAllConnections();
+      forwarder.close();
+      redis.disconnect();
+      logger.info('crgate stopped', { drained });
+      return drained;
+    },
+  };
+}

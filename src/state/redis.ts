@@ -1,0 +1,27 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'winston';
+
+/**
+ * The Redis connection. Commands fail fast while Redis is away instead of queueing without
+ * bound, so a request that needs Redis gets an answer rather than a hang.
+ */
+export function connectRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    enableOfflineQueue: true,
+    lazyConnect: false,
+  });
+  let lastError = '';
+  redis.on('error', (error: NodeJS.ErrnoException) => {
+    // ioredis retries on its own; say so once per distinct failure, not once per retry.
+    const reason = error.code ?? error.message;
+    if (reason !== lastError) logger.warn('redis unavailable', { reason });
+    lastError = reason;
+  });
+  redis.on('ready', () => {
+    if (lastError) logger.info('redis available again');
+    lastError = '';
+  });
+  return redis;
+}

@@ -1,0 +1,46 @@
+import express from 'express';
+import type { Request, Response } from 'express';
+
+import { REGISTRY_SUBDOMAIN } from '../hosts';
+import { requestFacts } from '../telemetry/access-log';
+
+/**
+ * The web origin (`<hostname>`): the REST API under `/api/v3` and the package pages. For
+ * now, a home page and GitHub-shaped 404s; the API arrives with the packages work.
+ */
+const DOCUMENTATION_URL = 'https://docs.github.com/rest/packages/packages';
+
+function homePage(registryHost: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>crgate</title></head>
+<body>
+<h1>crgate</h1>
+<p>Container registry at <code>${registryHost}</code>.</p>
+<pre>docker login ${registryHost}
+docker push ${registryHost}/NAMESPACE/IMAGE:TAG</pre>
+</body>
+</html>
+`;
+}
+
+export function createWebApp() {
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/', (req: Request, res: Response) => {
+    // The host router accepted this Host, so it is a plain host[:port] and safe in HTML.
+    const host = requestFacts(req)?.public?.host ?? '';
+    res.type('html').send(homePage(`${REGISTRY_SUBDOMAIN}.${host}`));
+  });
+
+  app.use('/api/v3', (_req: Request, res: Response) => {
+    res.status(404).json({ message: 'Not Found', documentation_url: DOCUMENTATION_URL });
+  });
+
+  app.use((_req: Request, res: Response) => {
+    res.status(404).type('text').send('Not Found\n');
+  });
+
+  return app;
+}

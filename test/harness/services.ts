@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { freePort, waitForPort } from './ports';
+
+/**
+ * Real services for the tests: Debian's docker-registry (distribution 2.8) and redis-server,
+ * each on a free loopback port in a fresh temp folder. Nothing here mocks either of them.
+ */
+export interface Service {
+  readonly url: string;
+  readonly port: number;
+  readonly dir: string;
+  /** The file the service writes its log to (the registry's access log included). */
+  readonly logFile: string;
+  stop(): Promise<void>;
+}
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const REGISTRY_CONFIG = path.join(REPO_ROOT, 'deploy', 'registry', 'config.yml');
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+  });
+}
+
+async function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  port: number,
+  dir: string,
+): Promise<{ child: ChildProcess; logFile: string }> {
+  const logFile = path.join(dir, `${name}.log`);
+  const out = openSync(logFile, 'a');
+  const child = spawn(command, args, { env, stdio: ['ignore', out, out], cwd: dir });
+  child.once('error', (error) => {
+    throw new Error(`${name} did not start (${command}): ${error.message}`);
+  });
+  try {
+    await waitForPort(port);
+  } catch (error) {
+    await stopProcess(child);
+    throw new Error(`${name} did not start: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
+  }
+  return { child, logFile };
+}
+
+export async function startRegistry(): Promise<Service> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'crgate-registry-'));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    REGISTRY_HTTP_ADDR: `127.0.0.1:${port}`,
+    REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: path.join(dir, 'data'),
+    REGISTRY_LOG_LEVEL: 'info',
+  };
+  const { child, logFile } = await startProcess(
+    'registry',
+    'docker-registry',
+    ['serve', REGISTRY_CONFIG],
+    env,
+    port,
+    dir,
+  );
+  return { url: `http://127.0.0.1:${port}`, port, dir, logFile, stop: () => stopProcess(child) };
+}
+
+export async function startRedis(): Promise<Service> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'crgate-redis-'));
+  const port = await freePort();
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
+  const { child, logFile } = await startProcess(
+    'redis',
+    'redis-server',
+    [...args, '--appendonly', 'yes'],
+    process.env,
+    port,
+    dir,
+  );
+  return { url: `redis://127.0.0.1:${port}`, port, dir, logFile, stop: () => stopProcess(child) };
+}
