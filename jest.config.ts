@@ -8,7 +8,7 @@ const config: Config = {
   globalSetup: '<rootDir>/test/harness/global-setup.ts',
   globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true }],
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   // End-to-end files start dockerd and move images; they get room, no test bounds time.
   testTimeout: 60_000,

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+
+import request from 'supertest';
+import type { Test } from 'supertest';
+
+/**
+ * A minimal distribution-spec client over supertest, for tests that speak the protocol by
+ * hand: every request goes to crgate's loopback port with the Host the caller names.
+ */
+export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+export const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
+
+export function sha256(data: Buffer | string): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+export class RegistryClient {
+  constructor(
+    readonly port: number,
+    readonly host: string,
+  ) {}
+
+  private base(): ReturnType<typeof request> {
+    return request(`http://127.0.0.1:${this.port}`);
+  }
+
+  get(path: string): Test {
+    return this.base().get(path).set('Host', this.host);
+  }
+
+  head(path: string): Test {
+    return this.base().head(path).set('Host', this.host);
+  }
+
+  post(path: string): Test {
+    return this.base().post(path).set('Host', this.host);
+  }
+
+  put(path: string): Test {
+    return this.base().put(path).set('Host', this.host);
+  }
+
+  patch(path: string): Test {
+    return this.base().patch(path).set('Host', this.host);
+  }
+
+  delete(path: string): Test {
+    return this.base().delete(path).set('Host', this.host);
+  }
+
+  /** The path and query of a Location crgate handed out, after checking it is on our origin. */
+  localPath(location: string): string {
+    const url = new URL(location);
+    if (url.host !== this.host) throw new Error(`Location ${location} is not on ${this.host}`);
+    return url.pathname + url.search;
+  }
+
+  /** Monolithic upload (POST then PUT with the whole body); resolves with the digest. */
+  async pushBlob(repository: string, data: Buffer): Promise<string> {
+    const digest = sha256(data);
+    const started = await this.post(`/v2/${repository}/blobs/uploads/`).expect(202);
+    const location = this.localPath(started.headers.location as string);
+    const separator = location.includes('?') ? '&' : '?';
+    await this.put(`${location}${separator}digest=${digest}`)
+      .set('Content-Type', 'application/octet-stream')
+      .send(data)
+      .expect(201);
+    return digest;
+  }
+
+  /** Pushes a config blob and an image manifest with no layers; resolves with its digest. */
+  async pushImage(repository: string, tag: string, labels: Record<string, string> = {}) {
+    const config = Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: labels } }),
+    );
+    const configDigest = await this.pushBlob(repository, config);
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: OCI_CONFIG, digest: configDigest, size: config.length },
+        layers: [],
+      }),
+    );
+    await this.put(`/v2/${repository}/manifests/${tag}`)
+      .set('Content-Type', OCI_MANIFEST)
+      // superagent would JSON-encode a Buffer for a +json type; a string goes out as it is.
+      .send(manifest.toString('utf8'))
+      .expect(201);
+    return { digest: sha256(manifest), manifest, configDigest };
+  }
+}
