@@ -12,7 +12,9 @@ Commands:
 
 function printSettings(): void {
   for (const s of SETTINGS) {
-    process.stdout.write(`${s.env.padEnd(28)} ${s.key.padEnd(18)} ${s.fallback.padEnd(24)} ${s.describe}\n`);
+    process.stdout.write(
+      `${s.env.padEnd(28)} ${s.key.padEnd(18)} ${s.fallback.padEnd(24)} ${s.describe}\n`,
+    );
   }
 }
 

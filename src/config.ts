@@ -64,7 +64,8 @@ function setting<K extends keyof Config>(
 }
 
 // Hostnames per RFC 1123, lower case, at least one label.
-const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 function parseHostname(raw: string, name: string): string {
   const value = raw.trim().toLowerCase();
@@ -129,26 +130,76 @@ function parseMs(raw: string, name: string): number {
 
 /** Every setting, once: this table drives the environment, the file and the README. */
 export const SETTINGS = [
-  setting('hostname', 'CRGATE_HOSTNAME', 'localhost', parseHostname,
-    'web origin; the registry is served at containers.<hostname>'),
-  setting('listen', 'CRGATE_LISTEN', '127.0.0.1:8080', parseListen,
-    'host:port the gateway listens on'),
-  setting('registryUrl', 'CRGATE_REGISTRY_URL', 'http://127.0.0.1:5000',
-    parseUrl(['http:', 'https:']), 'the registry:2 behind crgate'),
-  setting('redisUrl', 'CRGATE_REDIS_URL', 'redis://127.0.0.1:6379', parseRedisUrl,
-    'Redis for records and cached decisions'),
-  setting('metricsListen', 'CRGATE_METRICS_LISTEN', '127.0.0.1:9090', parseListen,
-    'host:port for /metrics, /healthz and /readyz'),
-  setting('publicUrlScheme', 'CRGATE_PUBLIC_URL_SCHEME', 'https',
-    parseChoice(['http', 'https'] as const), 'scheme of the URLs crgate hands out'),
-  setting('trustProxy', 'CRGATE_TRUST_PROXY', 'false', parseBoolean,
-    'honour X-Forwarded-Host and X-Forwarded-Proto'),
-  setting('registryTimeoutMs', 'CRGATE_REGISTRY_TIMEOUT_MS', '60000', parseMs,
-    'registry silence, in ms, before crgate answers 503'),
-  setting('drainTimeoutMs', 'CRGATE_DRAIN_TIMEOUT_MS', '30000', parseMs,
-    'on SIGTERM, time in ms for in-flight requests to finish'),
-  setting('logLevel', 'CRGATE_LOG_LEVEL', 'info',
-    parseChoice(['error', 'warn', 'info', 'debug'] as const), 'error, warn, info or debug'),
+  setting(
+    'hostname',
+    'CRGATE_HOSTNAME',
+    'localhost',
+    parseHostname,
+    'web origin; the registry is served at containers.<hostname>',
+  ),
+  setting(
+    'listen',
+    'CRGATE_LISTEN',
+    '127.0.0.1:8080',
+    parseListen,
+    'host:port the gateway listens on',
+  ),
+  setting(
+    'registryUrl',
+    'CRGATE_REGISTRY_URL',
+    'http://127.0.0.1:5000',
+    parseUrl(['http:', 'https:']),
+    'the registry:2 behind crgate',
+  ),
+  setting(
+    'redisUrl',
+    'CRGATE_REDIS_URL',
+    'redis://127.0.0.1:6379',
+    parseRedisUrl,
+    'Redis for records and cached decisions',
+  ),
+  setting(
+    'metricsListen',
+    'CRGATE_METRICS_LISTEN',
+    '127.0.0.1:9090',
+    parseListen,
+    'host:port for /metrics, /healthz and /readyz',
+  ),
+  setting(
+    'publicUrlScheme',
+    'CRGATE_PUBLIC_URL_SCHEME',
+    'https',
+    parseChoice(['http', 'https'] as const),
+    'scheme of the URLs crgate hands out',
+  ),
+  setting(
+    'trustProxy',
+    'CRGATE_TRUST_PROXY',
+    'false',
+    parseBoolean,
+    'honour X-Forwarded-Host and X-Forwarded-Proto',
+  ),
+  setting(
+    'registryTimeoutMs',
+    'CRGATE_REGISTRY_TIMEOUT_MS',
+    '60000',
+    parseMs,
+    'registry silence, in ms, before crgate answers 503',
+  ),
+  setting(
+    'drainTimeoutMs',
+    'CRGATE_DRAIN_TIMEOUT_MS',
+    '30000',
+    parseMs,
+    'on SIGTERM, time in ms for in-flight requests to finish',
+  ),
+  setting(
+    'logLevel',
+    'CRGATE_LOG_LEVEL',
+    'info',
+    parseChoice(['error', 'warn', 'info', 'debug'] as const),
+    'error, warn, info or debug',
+  ),
 ] as const;
 
 const CONFIG_FILE_ENV = 'CRGATE_CONFIG';

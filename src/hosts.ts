@@ -51,7 +51,9 @@ export function createHostRouter(config: Config): HostRouter {
       ? firstValue(req.headers['x-forwarded-proto'])?.toLowerCase()
       : undefined;
     const scheme =
-      forwardedProto === 'http' || forwardedProto === 'https' ? forwardedProto : config.publicUrlScheme;
+      forwardedProto === 'http' || forwardedProto === 'https'
+        ? forwardedProto
+        : config.publicUrlScheme;
     return { origin, public: { scheme, host, base: `${scheme}://${host}` } };
   };
 }

@@ -95,7 +95,11 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     async listen() {
       const port = await listenOn(server, config.listen);
       const metricsPort = await listenOn(opsServer, config.metricsListen);
-      logger.info('crgate listening', { port, metrics_port: metricsPort, hostname: config.hostname });
+      logger.info('crgate listening', {
+        port,
+        metrics_port: metricsPort,
+        hostname: config.hostname,
+      });
       return { port, metricsPort };
     },
     async close() {

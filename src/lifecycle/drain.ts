@@ -5,7 +5,11 @@ import type { Server } from 'node:http';
  * in-flight requests (uploads included) finish until the drain time, then cut what is left.
  * Resolves true when everything finished in time.
  */
-export function drain(server: Server, inFlight: () => number, drainTimeoutMs: number): Promise<boolean> {
+export function drain(
+  server: Server,
+  inFlight: () => number,
+  drainTimeoutMs: number,
+): Promise<boolean> {
   return new Promise((resolve) => {
     const deadline = setTimeout(() => {
       clearInterval(sweeper);

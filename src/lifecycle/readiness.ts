@@ -51,5 +51,8 @@ export async function checkReadiness(
     check(() => pingRegistry(registryUrl, agent), 'the registry'),
     check(() => redis.ping(), 'redis'),
   ]);
-  return { ready: registry === 'ok' && redisState === 'ok', checks: { registry, redis: redisState } };
+  return {
+    ready: registry === 'ok' && redisState === 'ok',
+    checks: { registry, redis: redisState },
+  };
 }

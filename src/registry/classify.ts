@@ -6,14 +6,7 @@ import { RegistryError } from './errors';
  * refuses what the registry would refuse anyway (bad names, unknown routes, wrong methods)
  * so that such requests never reach it.
  */
-export type RouteKind =
-  | 'base'
-  | 'catalog'
-  | 'tags'
-  | 'manifest'
-  | 'blob'
-  | 'upload'
-  | 'referrers';
+export type RouteKind = 'base' | 'catalog' | 'tags' | 'manifest' | 'blob' | 'upload' | 'referrers';
 
 /** What the registry protocol asks for; catalog listing is its own kind of request. */
 export type Action = 'pull' | 'push' | 'delete' | 'catalog';
@@ -75,9 +68,14 @@ function actionFor(kind: RouteKind, method: string): Action {
 function checkMethod(kind: RouteKind, method: string): void {
   const allowed = ALLOWED_METHODS[kind];
   if (!allowed.includes(method)) {
-    throw new RegistryError('UNSUPPORTED', `${method} is not supported on this endpoint`, undefined, {
-      Allow: allowed.join(', '),
-    });
+    throw new RegistryError(
+      'UNSUPPORTED',
+      `${method} is not supported on this endpoint`,
+      undefined,
+      {
+        Allow: allowed.join(', '),
+      },
+    );
   }
 }
 
@@ -137,7 +135,8 @@ export function classify(method: string, url: string): RegistryRoute {
     checkMethod('base', method);
     return { kind: 'base' };
   }
-  if (!path.startsWith('/v2/')) throw new RegistryError('NOT_FOUND', 'no such registry API endpoint');
+  if (!path.startsWith('/v2/'))
+    throw new RegistryError('NOT_FOUND', 'no such registry API endpoint');
 
   const rest = path.slice('/v2/'.length);
   if (rest === '_catalog') {

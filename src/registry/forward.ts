@@ -67,7 +67,11 @@ export function createForwarder(config: Config, logger: Logger, metrics: Metrics
   const onError = (error: Error, req: IncomingMessage, res: ServerResponse): void => {
     const reason = (error as NodeJS.ErrnoException).code ?? 'ERROR';
     metrics.registryFailures.inc({ reason: reason.startsWith('E') ? reason : 'ERROR' });
-    logger.warn('registry unreachable', { reason, method: req.method, path: req.url?.split('?')[0] });
+    logger.warn('registry unreachable', {
+      reason,
+      method: req.method,
+      path: req.url?.split('?')[0],
+    });
     if (res.headersSent) {
       res.destroy();
       return;

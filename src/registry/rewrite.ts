@@ -41,11 +41,14 @@ export function forwardingHeaders(
   return headers;
 }
 
-/** Strips hop-by-hop headers from the registry's response; Node frames the body itself. */
+/**
+ * Strips hop-by-hop headers from the registry's response; Node frames the body itself.
+ * A header set to undefined is one http-proxy does not copy to the client.
+ */
 export function stripResponseHopByHop(headers: IncomingHttpHeaders): void {
   const listed = headers.connection;
-  for (const name of HOP_BY_HOP) delete headers[name];
-  if (listed) for (const name of listed.split(',')) delete headers[name.trim().toLowerCase()];
+  for (const name of HOP_BY_HOP) headers[name] = undefined;
+  if (listed) for (const name of listed.split(',')) headers[name.trim().toLowerCase()] = undefined;
 }
 
 /**

@@ -50,7 +50,12 @@ export function recordRequest(
     const method = methodLabel(req.method);
     const route = record.route?.kind ?? 'none';
     const status = res.headersSent ? res.statusCode : 0;
-    metrics.requests.inc({ origin: record.origin, route, method, status_class: statusClass(status) });
+    metrics.requests.inc({
+      origin: record.origin,
+      route,
+      method,
+      status_class: statusClass(status),
+    });
     metrics.requestDuration.observe({ origin: record.origin, route, method }, seconds);
 
     const level = status >= 500 ? 'error' : res.writableFinished ? 'info' : 'warn';

@@ -42,15 +42,18 @@ async function startProcess(
   const logFile = path.join(dir, `${name}.log`);
   const out = openSync(logFile, 'a');
   const child = spawn(command, args, { env, stdio: ['ignore', out, out], cwd: dir });
-  child.once('error', (error) => {
-    throw new Error(`${name} did not start (${command}): ${error.message}`);
+  const failedToStart = new Promise<never>((_, reject) => {
+    child.once('error', (error) => reject(new Error(`${name} (${command}): ${error.message}`)));
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
   });
   try {
-    await waitForPort(port);
+    await Promise.race([waitForPort(port), failedToStart]);
   } catch (error) {
     await stopProcess(child);
-    throw new Error(`${name} did not start: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    const log = readFileSync(logFile, 'utf8').slice(-2000);
+    throw new Error(`${name} did not start: ${(error as Error).message}\n${log}`);
   }
+  failedToStart.catch(() => undefined);
   return { child, logFile };
 }
 

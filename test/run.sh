@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian machine: installs what is missing, checks types,
+# lint and formatting, builds, then runs jest against a real registry, Redis, skopeo and dockerd.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash deploy/local/prerequisites.sh test
+
+npx tsc --noEmit -p .
+npx eslint .
+npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
+npm run --silent build
+
+results=$(mktemp)
+status=0
+npx jest --ci --json --outputFile="$results" "$@" || status=$?
+
+# One closing line in the plain form CI reads: "N passed, N failed, N skipped".
+[ -s "$results" ] && node -e '
+  const r = require(process.argv[1]);
+  console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' "$results"
+rm -f "$results"
+exit "$status"
