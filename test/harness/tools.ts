@@ -1,0 +1,46 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+/** The one way the end-to-end tests run a client tool (skopeo, umoci, docker). */
+const execFileAsync = promisify(execFile);
+
+// Image pushes print progress per layer; a few megabytes keeps any of it from being cut.
+const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+
+export interface ToolOutput {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+interface ExecFailure {
+  readonly code?: number | string;
+  readonly stdout?: string;
+  readonly stderr?: string;
+}
+
+/**
+ * Runs a client tool to completion. A failure throws with the command line and the tool's own
+ * stderr, and a missing tool says so plainly: these tests never skip for want of a tool.
+ */
+export async function run(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ToolOutput> {
+  try {
+    const { stdout, stderr } = await execFileAsync(command, args, {
+      env,
+      maxBuffer: MAX_OUTPUT_BYTES,
+      encoding: 'utf8',
+    });
+    return { stdout, stderr };
+  } catch (error) {
+    const failure = error as ExecFailure;
+    if (failure.code === 'ENOENT') {
+      throw new Error(`${command} is not installed; the end-to-end tests need it on PATH`);
+    }
+    const commandLine = [command, ...args].join(' ');
+    const output = `${failure.stderr ?? ''}${failure.stdout ?? ''}`.trim();
+    throw new Error(`\`${commandLine}\` failed (exit ${failure.code}):\n${output}`);
+  }
+}
