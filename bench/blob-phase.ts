@@ -1,0 +1,127 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+
+import type { Blob, BlobSource } from './blob-source';
+import { pull, pushChunked, pushMonolithic } from './blob-transfers';
+import { cpuSeconds } from './process-stats';
+import type { Samples } from './report';
+import type { Settings } from './settings';
+import type { Target, TargetName } from './target';
+
+/**
+ * The blob transfers, round after round, each transfer made on both targets back to back
+ * (the order alternating by round, so that drift in the machine favours neither). Around each
+ * transfer, the CPU time of crgate and of the registry is read from /proc.
+ */
+export type BlobScenario = 'pull' | 'pushMonolithic' | 'pushChunked';
+
+export const BLOB_SCENARIOS: readonly BlobScenario[] = ['pull', 'pushMonolithic', 'pushChunked'];
+export const PULL_REPOSITORY = 'bench/blob';
+const PUSH_REPOSITORY = 'bench/push';
+const GIB = 1024 ** 3;
+
+export interface BlobPhase {
+  readonly source: BlobSource;
+  readonly pullBlob: Blob;
+  /** A fresh blob for every push: `blobs.get(freshBlobName(...))`. */
+  readonly blobs: ReadonlyMap<string, Blob>;
+  /** Targets in the order of each round. */
+  readonly orderOfRound: (round: number) => readonly Target[];
+}
+
+export interface BlobScenarioResult {
+  /** Throughput in MB/s (10^6 bytes per second). */
+  readonly megabytesPerSecond: Samples;
+  /** crgate's CPU seconds per GiB it carried. */
+  readonly crgateCpuPerGib: number[];
+  /** The registry's CPU seconds per GiB, on each target: what crgate changes for it. */
+  readonly registryCpuPerGib: Samples;
+}
+
+export type BlobResults = Readonly<Record<BlobScenario, BlobScenarioResult>>;
+
+export function freshBlobName(scenario: BlobScenario, round: number, target: TargetName): string {
+  return `${scenario}-round${round}-${target}`;
+}
+
+function emptyResults(): Record<BlobScenario, BlobScenarioResult> {
+  const empty = (): BlobScenarioResult => ({
+    megabytesPerSecond: { direct: [], crgate: [] },
+    crgateCpuPerGib: [],
+    registryCpuPerGib: { direct: [], crgate: [] },
+  });
+  return { pull: empty(), pushMonolithic: empty(), pushChunked: empty() };
+}
+
+function blobFor(phase: BlobPhase, scenario: BlobScenario, round: number, target: Target): Blob {
+  if (scenario === 'pull') return phase.pullBlob;
+  const blob = phase.blobs.get(freshBlobName(scenario, round, target.name));
+  if (!blob) throw new Error(`no blob prepared for ${scenario} round ${round} on ${target.name}`);
+  return blob;
+}
+
+function transfer(
+  settings: Settings,
+  phase: BlobPhase,
+  scenario: BlobScenario,
+  target: Target,
+  blob: Blob,
+) {
+  if (scenario === 'pull') return pull(target, PULL_REPOSITORY, blob);
+  if (scenario === 'pushMonolithic')
+    return pushMonolithic(target, PUSH_REPOSITORY, phase.source, blob);
+  return pushChunked(target, PUSH_REPOSITORY, phase.source, blob, settings.chunkBytes);
+}
+
+/**
+ * Drops a pushed blob's data from the registry's storage, so that rounds of fresh 1 GiB
+ * blobs do not fill the disk. The API's DELETE only unlinks a blob from its repository; the
+ * data stays until garbage collection, which needs the registry stopped.
+ */
+async function dropBlobData(settings: Settings, blob: Blob): Promise<void> {
+  const hex = blob.digest.slice('sha256:'.length);
+  const dir = path.join(
+    settings.registryRoot,
+    'docker/registry/v2/blobs/sha256',
+    hex.slice(0, 2),
+    hex,
+  );
+  // No `force`: were the layout other than assumed, a silent no-op would fill the disk.
+  await rm(dir, { recursive: true });
+}
+
+async function measureOne(
+  settings: Settings,
+  phase: BlobPhase,
+  scenario: BlobScenario,
+  target: Target,
+  round: number,
+  results: Record<BlobScenario, BlobScenarioResult>,
+): Promise<void> {
+  const blob = blobFor(phase, scenario, round, target);
+  const crgateBefore = cpuSeconds(settings.crgatePid, settings.ticksPerSecond);
+  const registryBefore = cpuSeconds(settings.registryPid, settings.ticksPerSecond);
+  const seconds = await transfer(settings, phase, scenario, target, blob);
+  const crgateCpu = cpuSeconds(settings.crgatePid, settings.ticksPerSecond) - crgateBefore;
+  const registryCpu = cpuSeconds(settings.registryPid, settings.ticksPerSecond) - registryBefore;
+
+  const result = results[scenario];
+  const gib = blob.size / GIB;
+  result.megabytesPerSecond[target.name].push(blob.size / 1e6 / seconds);
+  result.registryCpuPerGib[target.name].push(registryCpu / gib);
+  if (target.name === 'crgate') result.crgateCpuPerGib.push(crgateCpu / gib);
+  if (scenario !== 'pull') await dropBlobData(settings, blob);
+}
+
+export async function runBlobPhase(settings: Settings, phase: BlobPhase): Promise<BlobResults> {
+  const results = emptyResults();
+  for (let round = 1; round <= settings.rounds; round += 1) {
+    for (const scenario of BLOB_SCENARIOS) {
+      for (const target of phase.orderOfRound(round)) {
+        await measureOne(settings, phase, scenario, target, round, results);
+      }
+    }
+    process.stderr.write(`  blob round ${round}/${settings.rounds} done\n`);
+  }
+  return results;
+}

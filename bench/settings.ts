@@ -1,0 +1,62 @@
+import path from 'node:path';
+
+/**
+ * What bench/run.sh hands the driver: where the services it started listen, their process
+ * ids, and the size of the run. Sizes have defaults; the rest must be set.
+ */
+export interface Settings {
+  readonly workDir: string;
+  readonly registryPort: number;
+  readonly registryPid: number;
+  /** The registry's storage root, to drop pushed blobs between rounds. */
+  readonly registryRoot: string;
+  readonly crgatePort: number;
+  readonly crgatePid: number;
+  /** The Host crgate serves the registry API on: `containers.<hostname>:<port>`. */
+  readonly crgateHost: string;
+  readonly crgateLogLevel: string;
+  readonly ticksPerSecond: number;
+  readonly rounds: number;
+  readonly loadSeconds: number;
+  readonly loadConnections: readonly number[];
+  readonly blobBytes: number;
+  readonly chunkBytes: number;
+  readonly resultsFile: string;
+}
+
+const MIB = 1024 * 1024;
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set; run the benchmark with bench/run.sh`);
+  return value;
+}
+
+function whole(name: string, fallback?: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (value === undefined || !Number.isInteger(value) || value <= 0) {
+    throw new Error(`${name} must be a positive whole number, not "${raw ?? ''}"`);
+  }
+  return value;
+}
+
+export function readSettings(): Settings {
+  return Object.freeze({
+    workDir: required('BENCH_WORK_DIR'),
+    registryPort: whole('BENCH_REGISTRY_PORT'),
+    registryPid: whole('BENCH_REGISTRY_PID'),
+    registryRoot: required('BENCH_REGISTRY_ROOT'),
+    crgatePort: whole('BENCH_CRGATE_PORT'),
+    crgatePid: whole('BENCH_CRGATE_PID'),
+    crgateHost: required('BENCH_CRGATE_HOST'),
+    crgateLogLevel: required('BENCH_CRGATE_LOG_LEVEL'),
+    ticksPerSecond: whole('BENCH_CLK_TCK', 100),
+    rounds: whole('BENCH_ROUNDS', 4),
+    loadSeconds: whole('BENCH_LOAD_SECONDS', 4),
+    loadConnections: [1, 16, 64],
+    blobBytes: whole('BENCH_BLOB_MIB', 1024) * MIB,
+    chunkBytes: whole('BENCH_CHUNK_MIB', 64) * MIB,
+    resultsFile: path.resolve(__dirname, 'results', 'latest.json'),
+  });
+}

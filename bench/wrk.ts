@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import type { Target } from './target';
+
+/** What a manifest load run measured, whichever load generator ran it. */
+export interface LoadResult {
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Answers that were not 2xx or 3xx: any at all means the run measured errors. */
+  readonly failedResponses: number;
+  readonly socketErrors: number;
+}
+
+export interface LoadRun {
+  readonly path: string;
+  readonly accept: string;
+  readonly connections: number;
+  readonly seconds: number;
+}
+
+interface WrkSummary {
+  readonly requests: number;
+  readonly duration_us: number;
+  readonly p50_us: number;
+  readonly p99_us: number;
+  readonly non_2xx_3xx: number;
+  readonly socket_errors: number;
+}
+
+const SCRIPT = path.join(__dirname, 'manifest-get.lua');
+const MARKER = 'BENCH_RESULT ';
+const run = promisify(execFile);
+
+// A driver stopped mid-run takes its wrk with it rather than leave it loading for seconds more.
+const running = new Set<ChildProcess>();
+process.once('exit', () => running.forEach((child) => child.kill()));
+
+function parseSummary(stdout: string): WrkSummary {
+  const line = stdout.split('\n').find((l) => l.startsWith(MARKER));
+  if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
+  return JSON.parse(line.slice(MARKER.length)) as WrkSummary;
+}
+
+/** A wrk run of manifest GETs (bench/manifest-get.lua) against one target. */
+export async function runWrk(target: Target, load: LoadRun): Promise<LoadResult> {
+  // wrk refuses fewer connections than threads, so one connection gets one thread.
+  const threads = Math.min(2, load.connections);
+  const url = `http://127.0.0.1:${target.port}${load.path}`;
+  const args = ['-t', `${threads}`, '-c', `${load.connections}`, '-d', `${load.seconds}s`];
+  const env = { ...process.env, BENCH_HOST: target.host, BENCH_ACCEPT: load.accept };
+
+  const pending = run('wrk', [...args, '-s', SCRIPT, url], { env });
+  running.add(pending.child);
+  const { stdout } = await pending.finally(() => running.delete(pending.child));
+  const summary = parseSummary(stdout);
+  return {
+    requestsPerSecond: summary.requests / (summary.duration_us / 1e6),
+    p50Ms: summary.p50_us / 1e3,
+    p99Ms: summary.p99_us / 1e3,
+    failedResponses: summary.non_2xx_3xx,
+    socketErrors: summary.socket_errors,
+  };
+}
