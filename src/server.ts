@@ -9,7 +9,7 @@ import { createHostRouter, REGISTRY_SUBDOMAIN } from './hosts';
 import { drain } from './lifecycle/drain';
 import { createOpsApp } from './lifecycle/ops';
 import { checkReadiness } from './lifecycle/readiness';
-import { createRegistryApp } from './registry/app';
+import { createRegistryHandler } from './registry/app';
 import { RegistryError, writeRegistryError } from './registry/errors';
 import { createForwarder } from './registry/forward';
 import { connectRedis } from './state/redis';
@@ -58,7 +58,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const redis = connectRedis(config.redisUrl, logger);
   const forwarder = createForwarder(config, logger, metrics);
   const routeHost = createHostRouter(config);
-  const registryApp = createRegistryApp(forwarder, metrics, logger);
+  const handleRegistry = createRegistryHandler(forwarder, metrics, logger);
   const webApp = createWebApp();
   let inFlight = 0;
   let draining = false;
@@ -72,7 +72,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     if (!match) return writeRegistryError(res, misdirected(config.hostname));
     facts.origin = match.origin;
     facts.public = match.public;
-    if (match.origin === 'registry') registryApp(req, res);
+    if (match.origin === 'registry') handleRegistry(req, res, facts);
     else webApp(req, res);
   });
   // Uploads may stream for the whole upload time; Node's default would cut them at 5 minutes.

@@ -23,7 +23,8 @@ const HOP_BY_HOP = [
 
 /** Strips hop-by-hop headers from the request to the registry, so keep-alive is ours. */
 export function stripRequestHopByHop(proxyReq: ClientRequest, req: IncomingMessage): void {
-  for (const name of HOP_BY_HOP) proxyReq.removeHeader(name);
+  // http-proxy copied the client's headers, so only those the client sent need removing.
+  for (const name of HOP_BY_HOP) if (req.headers[name] !== undefined) proxyReq.removeHeader(name);
   const listed = req.headers.connection;
   if (listed) for (const name of listed.split(',')) proxyReq.removeHeader(name.trim());
 }

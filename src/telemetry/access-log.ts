@@ -59,6 +59,8 @@ export function recordRequest(
     metrics.requestDuration.observe({ origin: record.origin, route, method }, seconds);
 
     const level = status >= 500 ? 'error' : res.writableFinished ? 'info' : 'warn';
+    // winston formats a line before it checks the level; skip the work for filtered lines.
+    if (!logger.isLevelEnabled(level)) return;
     logger.log(level, 'request', {
       request_id: record.id,
       origin: record.origin,
