@@ -17,7 +17,7 @@ npx jest --ci --json --outputFile="$results" "$@" || status=$?
 
 # One closing line in the plain form CI reads: "N passed, N failed, N skipped".
 [ -s "$results" ] && node -e '
-  const r = require(process.argv[1]);
+  const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
   console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 ' "$results"
 rm -f "$results"

@@ -10,6 +10,16 @@ interface Answer {
   body: string;
 }
 
+/** Waits until crgate counts this many upload requests streaming through it. */
+async function uploadsInFlight(gw: TestGateway, count: number): Promise<void> {
+  for (let i = 0; i < 500; i += 1) {
+    const { values } = await gw.gateway.metrics.uploadsInFlight.get();
+    if (values[0]?.value === count) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`crgate never had ${count} upload(s) in flight`);
+}
+
 /** Starts a monolithic blob PUT whose body the test writes piece by piece. */
 async function openUpload(gw: TestGateway, data: Buffer) {
   const client = new RegistryClient(gw.port, gw.registryHost);
@@ -31,8 +41,7 @@ async function openUpload(gw: TestGateway, data: Buffer) {
     req.on('error', reject);
   });
   req.write(data.subarray(0, 1000));
-  // Wait until crgate has the request in flight before shutting it down.
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await uploadsInFlight(gw, 1);
   return { req, answer };
 }
 
