@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+
+import type { Redis } from 'ioredis';
+
+import { hashToken, mintToken, tokenKind } from './token-format';
+
+/**
+ * Personal access tokens and workflow tokens, kept in Redis among the records that must not
+ * be lost. Only a token's hash is stored. A token that expires carries a Redis TTL, so an
+ * expired token is simply gone; revoking deletes it at once.
+ */
+export const PACKAGE_SCOPES = [
+  'read:packages',
+  'write:packages',
+  'delete:packages',
+  'repo',
+] as const;
+export type PackageScope = (typeof PACKAGE_SCOPES)[number];
+
+export interface PatRecord {
+  readonly kind: 'pat';
+  readonly id: string;
+  readonly user: string;
+  readonly scopes: readonly PackageScope[];
+  readonly note: string;
+  readonly createdAt: string;
+  readonly expiresAt?: string;
+  /** Organizations that require SSO and for which this token is authorized. */
+  readonly ssoOrgs: readonly string[];
+}
+
+export interface WorkflowRecord {
+  readonly kind: 'workflow';
+  readonly id: string;
+  /** `owner/name` of the repository whose workflow the token stands for. */
+  readonly repository: string;
+  readonly permission: 'read' | 'write';
+  readonly createdAt: string;
+  readonly expiresAt: string;
+}
+
+export type TokenRecord = PatRecord | WorkflowRecord;
+
+export interface NewPat {
+  readonly user: string;
+  readonly scopes: readonly PackageScope[];
+  readonly note?: string;
+  readonly expiresInMs?: number;
+  readonly ssoOrgs?: readonly string[];
+}
+
+export interface NewWorkflowToken {
+  readonly repository: string;
+  readonly permission: 'read' | 'write';
+  readonly expiresInMs: number;
+}
+
+export class TokenStoreError extends Error {
+  override readonly name = 'TokenStoreError';
+}
+
+const KEYS = {
+  byHash: (hash: string) => `crgate:rec:token:${hash}`,
+  byId: (id: string) => `crgate:rec:token-id:${id}`,
+  ofUser: (login: string) => `crgate:rec:user-tokens:${login}`,
+};
+
+export function parseScopes(raw: string): PackageScope[] {
+  const scopes = raw
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((scope) => {
+      if (!(PACKAGE_SCOPES as readonly string[]).includes(scope)) {
+        throw new TokenStoreError(`unknown scope "${scope}"; use ${PACKAGE_SCOPES.join(', ')}`);
+      }
+      return scope as PackageScope;
+    });
+  return [...new Set(scopes)];
+}
+
+export class TokenStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async createPat(request: NewPat): Promise<{ secret: string; record: PatRecord }> {
+    const secret = mintToken('pat');
+    const record: PatRecord = {
+      kind: 'pat',
+      id: newId(),
+      user: request.user.toLowerCase(),
+      scopes: [...new Set(request.scopes)],
+      note: request.note ?? '',
+      createdAt: new Date(this.now()).toISOString(),
+      ...this.expiry(request.expiresInMs),
+      ssoOrgs: (request.ssoOrgs ?? []).map((org) => org.toLowerCase()),
+    };
+    await this.save(secret, record, request.expiresInMs);
+    await this.redis.sadd(KEYS.ofUser(record.user), record.id);
+    return { secret, record };
+  }
+
+  async createWorkflowToken(
+    request: NewWorkflowToken,
+  ): Promise<{ secret: string; record: WorkflowRecord }> {
+    const secret = mintToken('workflow');
+    const record: WorkflowRecord = {
+      kind: 'workflow',
+      id: newId(),
+      repository: request.repository.toLowerCase(),
+      permission: request.permission,
+      createdAt: new Date(this.now()).toISOString(),
+      expiresAt: new Date(this.now() + request.expiresInMs).toISOString(),
+    };
+    await this.save(secret, record, request.expiresInMs);
+    return { secret, record };
+  }
+
+  /** The record of a secret, or undefined when it is malformed, unknown, revoked or expired. */
+  async lookup(secret: string): Promise<TokenRecord | undefined> {
+    if (!tokenKind(secret)) return undefined;
+    return this.live(await this.redis.get(KEYS.byHash(hashToken(secret))));
+  }
+
+  async get(id: string): Promise<TokenRecord | undefined> {
+    const hash = await this.redis.get(KEYS.byId(id));
+    return hash ? this.live(await this.redis.get(KEYS.byHash(hash))) : undefined;
+  }
+
+  /** Whether a token still stands: not revoked and not expired. One Redis round trip. */
+  async isLive(id: string): Promise<boolean> {
+    return (await this.redis.exists(KEYS.byId(id))) === 1;
+  }
+
+  async list(user: string): Promise<PatRecord[]> {
+    const login = user.toLowerCase();
+    const ids = await this.redis.smembers(KEYS.ofUser(login));
+    const records = await Promise.all(ids.map((id) => this.get(id)));
+    const gone = ids.filter((_, i) => !records[i]);
+    if (gone.length > 0) await this.redis.srem(KEYS.ofUser(login), ...gone);
+    return records
+      .filter((record): record is PatRecord => record?.kind === 'pat')
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** Revokes at once; resolves false when there was no such token. */
+  async revoke(id: string): Promise<boolean> {
+    const hash = await this.redis.get(KEYS.byId(id));
+    if (!hash) return false;
+    const record = this.live(await this.redis.get(KEYS.byHash(hash)));
+
+    const transaction = this.redis.multi().del(KEYS.byId(id), KEYS.byHash(hash));
+    if (record?.kind === 'pat') transaction.srem(KEYS.ofUser(record.user), id);
+    await transaction.exec();
+    return true;
+  }
+
+  private expiry(expiresInMs: number | undefined): { expiresAt?: string } {
+    return expiresInMs ? { expiresAt: new Date(this.now() + expiresInMs).toISOString() } : {};
+  }
+
+  private async save(secret: string, record: TokenRecord, ttlMs: number | undefined) {
+    const hash = hashToken(secret);
+    const transaction = this.redis.multi();
+    if (ttlMs) {
+      transaction.set(KEYS.byHash(hash), JSON.stringify(record), 'PX', ttlMs);
+      transaction.set(KEYS.byId(record.id), hash, 'PX', ttlMs);
+    } else {
+      transaction.set(KEYS.byHash(hash), JSON.stringify(record));
+      transaction.set(KEYS.byId(record.id), hash);
+    }
+    await transaction.exec();
+  }
+
+  private live(json: string | null): TokenRecord | undefined {
+    if (!json) return undefined;
+    const record = JSON.parse(json) as TokenRecord;
+    // Redis expires the key itself; this guards the moment between expiry and eviction.
+    if (record.expiresAt && Date.parse(record.expiresAt) <= this.now()) return undefined;
+    return record;
+  }
+}
+
+function newId(): string {
+  return randomBytes(8).toString('hex');
+}

@@ -1,0 +1,94 @@
+import { Redis } from 'ioredis';
+
+import { mintToken } from '../../src/auth/token-format';
+import { parseScopes, TokenStore, TokenStoreError } from '../../src/auth/token-store';
+import { requireEnv } from '../harness/gateway';
+
+describe('token store (real Redis)', () => {
+  let redis: Redis;
+  let store: TokenStore;
+
+  beforeAll(() => {
+    redis = new Redis(requireEnv('TEST_REDIS_URL'));
+    store = new TokenStore(redis);
+  });
+  afterAll(() => redis.quit());
+
+  it('finds a personal access token by its secret, and keeps only its hash', async () => {
+    const { secret, record } = await store.createPat({
+      user: 'Octocat',
+      scopes: ['read:packages', 'write:packages'],
+      note: 'ci',
+    });
+
+    const found = await store.lookup(secret);
+    const stored = await redis.keys('crgate:rec:token*');
+    const values = await Promise.all(stored.map((key) => redis.get(key)));
+
+    expect(found).toEqual(record);
+    expect(found).toMatchObject({ kind: 'pat', user: 'octocat', note: 'ci', ssoOrgs: [] });
+    expect(JSON.stringify(values)).not.toContain(secret);
+  });
+
+  it('lists a user’s tokens and revokes one at once', async () => {
+    const first = await store.createPat({ user: 'listed', scopes: ['read:packages'] });
+    const second = await store.createPat({ user: 'listed', scopes: ['delete:packages'] });
+
+    const before = await store.list('listed');
+    const revoked = await store.revoke(first.record.id);
+
+    expect(before.map((record) => record.id)).toEqual([first.record.id, second.record.id]);
+    expect(revoked).toBe(true);
+    expect(await store.lookup(first.secret)).toBeUndefined();
+    expect(await store.isLive(first.record.id)).toBe(false);
+    expect(await store.isLive(second.record.id)).toBe(true);
+    expect((await store.list('listed')).map((record) => record.id)).toEqual([second.record.id]);
+    expect(await store.revoke(first.record.id)).toBe(false);
+  });
+
+  it('treats an expired token as gone', async () => {
+    const { secret, record } = await store.createPat({
+      user: 'expiring',
+      scopes: ['read:packages'],
+      expiresInMs: 60_000,
+    });
+    const later = new TokenStore(redis, () => Date.now() + 120_000);
+
+    expect(await store.lookup(secret)).toMatchObject({ id: record.id });
+    expect(await later.lookup(secret)).toBeUndefined();
+    expect(await redis.pttl(`crgate:rec:token-id:${record.id}`)).toBeGreaterThan(0);
+  });
+
+  it('issues workflow tokens bound to one repository', async () => {
+    const { secret } = await store.createWorkflowToken({
+      repository: 'acme/web',
+      permission: 'write',
+      expiresInMs: 3_600_000,
+    });
+
+    expect(await store.lookup(secret)).toMatchObject({
+      kind: 'workflow',
+      repository: 'acme/web',
+      permission: 'write',
+    });
+  });
+
+  it('does not find a well-formed secret it never issued', async () => {
+    expect(await store.lookup(mintToken('pat'))).toBeUndefined();
+    expect(await store.lookup('not-a-token')).toBeUndefined();
+  });
+});
+
+describe('parseScopes', () => {
+  it('accepts the package scopes and repo, once each', () => {
+    expect(parseScopes('read:packages,write:packages read:packages repo')).toEqual([
+      'read:packages',
+      'write:packages',
+      'repo',
+    ]);
+  });
+
+  it('refuses an unknown scope', () => {
+    expect(() => parseScopes('read:packages,admin:org')).toThrow(TokenStoreError);
+  });
+});
