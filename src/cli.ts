@@ -1,5 +1,9 @@
 #!/usr/bin/env node
+import { generateSigningKeyPem } from './auth/signing-keys';
+import { TokenStoreError } from './auth/token-store';
+import { TOKEN_USAGE, tokenCommand, UsageError } from './commands/token';
 import { ConfigError, loadConfig, SETTINGS } from './config';
+import { DirectoryError } from './identity/file-directory';
 import { createGateway } from './server';
 
 const USAGE = `Usage: crgate <command>
@@ -7,8 +11,11 @@ const USAGE = `Usage: crgate <command>
 Commands:
   serve     start the gateway from the configuration (CRGATE_* variables, CRGATE_CONFIG file)
   settings  list every setting with its environment variable and default
+  token     create, list and revoke personal access tokens and workflow tokens
+  keygen    print a new ES256 signing key (PKCS#8 PEM) for CRGATE_JWT_KEY_FILE
   help      show this text
-`;
+
+${TOKEN_USAGE}`;
 
 function printSettings(): void {
   for (const s of SETTINGS) {
@@ -20,7 +27,7 @@ function printSettings(): void {
 
 async function serve(): Promise<void> {
   const config = loadConfig();
-  const gateway = createGateway(config);
+  const gateway = await createGateway(config);
   await gateway.listen();
 
   let stopping = false;
@@ -38,6 +45,14 @@ async function main(argv: readonly string[]): Promise<void> {
   const command = argv[0] ?? 'help';
   if (command === 'serve') return serve();
   if (command === 'settings') return printSettings();
+  if (command === 'token') {
+    process.stdout.write(`${await tokenCommand(argv.slice(1))}\n`);
+    return;
+  }
+  if (command === 'keygen') {
+    process.stdout.write(await generateSigningKeyPem());
+    return;
+  }
   if (command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
     return;
@@ -46,11 +61,18 @@ async function main(argv: readonly string[]): Promise<void> {
   process.exitCode = 2;
 }
 
+// Errors of the user's making get their message alone and exit 2; anything else is a bug.
+const USER_ERRORS = [UsageError, TokenStoreError, DirectoryError];
+
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`crgate: configuration error: ${error.message}\n`);
+  } else if (USER_ERRORS.some((kind) => error instanceof kind)) {
+    process.stderr.write(`crgate: ${(error as Error).message}\n`);
   } else {
     process.stderr.write(`crgate: ${(error as Error).stack ?? String(error)}\n`);
   }
-  process.exit(error instanceof ConfigError ? 2 : 1);
+  const userError =
+    error instanceof ConfigError || USER_ERRORS.some((kind) => error instanceof kind);
+  process.exit(userError ? 2 : 1);
 });

@@ -24,6 +24,13 @@ export interface Config {
   /** On SIGTERM, how long in-flight requests (uploads included) may take to finish. */
   readonly drainTimeoutMs: number;
   readonly logLevel: LogLevel;
+  /** The YAML directory of users, organizations and repositories; empty for none. */
+  readonly directory: string;
+  /** PKCS#8 PEM of the ES256 key that signs bearer tokens; empty for an ephemeral key. */
+  readonly jwtKeyFile: string;
+  /** Keys that no longer sign but still verify, during a rotation. */
+  readonly jwtPreviousKeyFiles: readonly string[];
+  readonly tokenTtlSeconds: number;
 }
 
 export interface ListenAddress {
@@ -128,6 +135,30 @@ function parseMs(raw: string, name: string): number {
   return value;
 }
 
+function parsePath(raw: string): string {
+  return raw.trim();
+}
+
+function parsePathList(raw: string): readonly string[] {
+  return Object.freeze(
+    raw
+      .split(',')
+      .map((path) => path.trim())
+      .filter(Boolean),
+  );
+}
+
+// distribution's token spec asks clients to expect at least 60 seconds.
+const MIN_TOKEN_TTL_SECONDS = 60;
+
+function parseTokenTtl(raw: string, name: string): number {
+  const value = Number(raw.trim());
+  if (!Number.isInteger(value) || value < MIN_TOKEN_TTL_SECONDS) {
+    throw new ConfigError(name, `"${raw}" is not a whole number of seconds, at least 60`);
+  }
+  return value;
+}
+
 /** Every setting, once: this table drives the environment, the file and the README. */
 export const SETTINGS = [
   setting(
@@ -199,6 +230,28 @@ export const SETTINGS = [
     'info',
     parseChoice(['error', 'warn', 'info', 'debug'] as const),
     'error, warn, info or debug',
+  ),
+  setting('directory', 'CRGATE_DIRECTORY', '', parsePath, 'YAML file of users, orgs and repos'),
+  setting(
+    'jwtKeyFile',
+    'CRGATE_JWT_KEY_FILE',
+    '',
+    parsePath,
+    'PEM (PKCS#8) of the ES256 token signing key; empty: ephemeral',
+  ),
+  setting(
+    'jwtPreviousKeyFiles',
+    'CRGATE_JWT_PREVIOUS_KEY_FILES',
+    '',
+    parsePathList,
+    'comma-separated PEM files that still verify tokens during a key rotation',
+  ),
+  setting(
+    'tokenTtlSeconds',
+    'CRGATE_TOKEN_TTL_SECONDS',
+    '300',
+    parseTokenTtl,
+    'lifetime of bearer tokens, in seconds (at least 60)',
   ),
 ] as const;
 

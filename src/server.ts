@@ -4,7 +4,14 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 
+import { Authenticator } from './auth/authenticate';
+import { TokenSigner } from './auth/jwt';
+import { loadSigningKeys } from './auth/signing-keys';
+import { createTokenEndpoint } from './auth/token-endpoint';
+import { TokenStore } from './auth/token-store';
+import { ConfigError } from './config';
 import type { Config, ListenAddress } from './config';
+import { FileDirectory } from './identity/file-directory';
 import { createHostRouter, REGISTRY_SUBDOMAIN } from './hosts';
 import { drain } from './lifecycle/drain';
 import { createOpsApp } from './lifecycle/ops';
@@ -25,6 +32,8 @@ export interface Gateway {
   readonly opsServer: http.Server;
   readonly metrics: Metrics;
   readonly redis: Redis;
+  readonly tokens: TokenStore;
+  readonly directory: FileDirectory;
   /** Starts both listeners; resolves with the ports actually bound (port 0 picks one). */
   listen(): Promise<{ port: number; metricsPort: number }>;
   /** Drains in-flight requests (up to the drain time) and releases everything. */
@@ -52,13 +61,51 @@ function misdirected(hostname: string): RegistryError {
   );
 }
 
-export function createGateway(config: Config, options: GatewayOptions = {}): Gateway {
+// Refresh tokens stand in for a password on the client; they die with their access token.
+const REFRESH_TOKEN_TTL_SECONDS = 90 * 24 * 3600;
+
+async function createAuth(config: Config, logger: Logger, redis: Redis) {
+  if (!config.directory) {
+    throw new ConfigError('CRGATE_DIRECTORY', 'required: the YAML file of users, orgs and repos');
+  }
+  const directory = FileDirectory.load(config.directory);
+  directory.watch(logger);
+  const keys = await loadSigningKeys({
+    keyFile: config.jwtKeyFile || undefined,
+    previousKeyFiles: config.jwtPreviousKeyFiles,
+  });
+  if (keys.ephemeral) {
+    logger.warn('no CRGATE_JWT_KEY_FILE: tokens are signed with a key that dies with this process');
+  }
+  const service = `${REGISTRY_SUBDOMAIN}.${config.hostname}`;
+  const signer = new TokenSigner({ keys, issuer: 'crgate', audience: service });
+  const tokens = new TokenStore(redis);
+  const tokenEndpoint = createTokenEndpoint({
+    signer,
+    store: tokens,
+    directory,
+    service,
+    tokenTtlSeconds: config.tokenTtlSeconds,
+    refreshTokenTtlSeconds: REFRESH_TOKEN_TTL_SECONDS,
+  });
+  const authenticator = new Authenticator(signer, tokens, directory);
+  return { directory, tokens, service, tokenEndpoint, authenticator };
+}
+
+export async function createGateway(
+  config: Config,
+  options: GatewayOptions = {},
+): Promise<Gateway> {
   const logger = options.logger ?? createCrgateLogger(config.logLevel);
   const metrics = createMetrics();
   const redis = connectRedis(config.redisUrl, logger);
+  const auth = await createAuth(config, logger, redis).catch((error: unknown) => {
+    redis.disconnect();
+    throw error;
+  });
   const forwarder = createForwarder(config, logger, metrics);
   const routeHost = createHostRouter(config);
-  const handleRegistry = createRegistryHandler(forwarder, metrics, logger);
+  const handleRegistry = createRegistryHandler({ forwarder, metrics, logger, ...auth });
   const webApp = createWebApp();
   let inFlight = 0;
   let draining = false;
@@ -92,6 +139,8 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     opsServer,
     metrics,
     redis,
+    tokens: auth.tokens,
+    directory: auth.directory,
     async listen() {
       const port = await listenOn(server, config.listen);
       const metricsPort = await listenOn(opsServer, config.metricsListen);
@@ -108,6 +157,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       opsServer.close();
       opsServer.closeAllConnections();
       forwarder.close();
+      auth.directory.close();
       redis.disconnect();
       logger.info('crgate stopped', { drained });
       return drained;

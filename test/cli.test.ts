@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import request from 'supertest';
 
-import { requireEnv } from './harness/gateway';
+import { requireEnv, TEST_DIRECTORY, writeDirectory } from './harness/gateway';
 import { freePort, waitForPort } from './harness/ports';
 
 const CLI = path.resolve(__dirname, '..', 'src', 'cli.ts');
@@ -21,23 +21,47 @@ function runCli(args: string[], env: Record<string, string>) {
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
+/** Runs a command to its end; rejects with its stderr when it fails. */
+async function cli(args: string[], env: Record<string, string>): Promise<string> {
+  const run = runCli(args, env);
+  const code = await run.exited;
+  if (code !== 0)
+    throw new Error(`crgate ${args.join(' ')} exited ${code}: ${run.output().stderr}`);
+  return run.output().stdout;
+}
+
+function sharedEnv(): Record<string, string> {
+  return {
+    CRGATE_REGISTRY_URL: requireEnv('TEST_REGISTRY_URL'),
+    CRGATE_REDIS_URL: requireEnv('TEST_REDIS_URL'),
+    CRGATE_DIRECTORY: writeDirectory(TEST_DIRECTORY),
+  };
+}
+
 describe('crgate serve', () => {
   it('serves until SIGTERM, then exits 0', async () => {
+    const env = sharedEnv();
     const port = await freePort();
+    const token = (
+      await cli(['token', 'create', '--user', 'hubot', '--scopes', 'read:packages'], env)
+    ).trim();
     const run = runCli(['serve'], {
+      ...env,
       CRGATE_LISTEN: `127.0.0.1:${port}`,
       CRGATE_METRICS_LISTEN: `127.0.0.1:${await freePort()}`,
-      CRGATE_REGISTRY_URL: requireEnv('TEST_REGISTRY_URL'),
-      CRGATE_REDIS_URL: requireEnv('TEST_REDIS_URL'),
     });
     await waitForPort(port);
 
-    const res = await request(`http://127.0.0.1:${port}`)
+    const http = request(`http://127.0.0.1:${port}`);
+    const anonymous = await http.get('/v2/').set('Host', `containers.localhost:${port}`);
+    const signedIn = await http
       .get('/v2/')
-      .set('Host', `containers.localhost:${port}`);
+      .set('Host', `containers.localhost:${port}`)
+      .auth('hubot', token);
     run.child.kill('SIGTERM');
 
-    expect(res.status).toBe(200);
+    expect(anonymous.status).toBe(401);
+    expect(signedIn.status).toBe(200);
     expect(await run.exited).toBe(0);
     expect(run.output().stdout).toContain('"message":"crgate stopped"');
   });
@@ -49,11 +73,68 @@ describe('crgate serve', () => {
     expect(run.output().stderr).toContain('configuration error: CRGATE_LISTEN');
   });
 
-  it('lists every setting', async () => {
-    const run = runCli(['settings'], {});
+  it('refuses to start without a directory', async () => {
+    const run = runCli(['serve'], {});
 
-    expect(await run.exited).toBe(0);
-    expect(run.output().stdout).toMatch(/^CRGATE_HOSTNAME +hostname +localhost/m);
-    expect(run.output().stdout).toContain('CRGATE_REGISTRY_TIMEOUT_MS');
+    expect(await run.exited).toBe(2);
+    expect(run.output().stderr).toContain('configuration error: CRGATE_DIRECTORY');
+  });
+
+  it('lists every setting', async () => {
+    const stdout = await cli(['settings'], {});
+
+    expect(stdout).toMatch(/^CRGATE_HOSTNAME +hostname +localhost/m);
+    expect(stdout).toContain('CRGATE_REGISTRY_TIMEOUT_MS');
+  });
+});
+
+describe('crgate token', () => {
+  it('creates a token, printing it alone, lists it and revokes it', async () => {
+    const env = sharedEnv();
+
+    const created = await cli(
+      [
+        'token',
+        'create',
+        '--user',
+        'mona',
+        '--scopes',
+        'read:packages,write:packages',
+        '--expires-in',
+        '30d',
+      ],
+      env,
+    );
+    const listed = await cli(['token', 'list', '--user', 'mona'], env);
+    const id = listed.trim().split('\n').pop()?.split('\t')[0] ?? '';
+    await cli(['token', 'revoke', id], env);
+    const after = await cli(['token', 'list', '--user', 'mona'], env);
+
+    expect(created).toMatch(/^ghp_[0-9A-Za-z]{36}\n$/);
+    expect(listed).toContain('read:packages,write:packages');
+    expect(listed).not.toContain(created.trim());
+    expect(after).not.toContain(id);
+  });
+
+  it('creates a workflow token for a repository of the directory', async () => {
+    const created = await cli(['token', 'workflow', '--repo', 'acme/web'], sharedEnv());
+
+    expect(created).toMatch(/^ghs_[0-9A-Za-z]{36}\n$/);
+  });
+
+  it.each([
+    [['token', 'create', '--user', 'nobody', '--scopes', 'read:packages'], 'no user nobody'],
+    [['token', 'create', '--user', 'mona', '--scopes', 'admin:org'], 'unknown scope'],
+    [['token', 'workflow', '--repo', 'acme/none'], 'no repository acme/none'],
+    [['token', 'revoke', 'feedfacefeedface'], 'no token feedfacefeedface'],
+  ])('refuses %j with exit 2', async (args, message) => {
+    const run = runCli(args, sharedEnv());
+
+    expect(await run.exited).toBe(2);
+    expect(run.output().stderr).toContain(message);
+  });
+
+  it('prints a signing key for CRGATE_JWT_KEY_FILE', async () => {
+    expect(await cli(['keygen'], {})).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
   });
 });

@@ -2,17 +2,26 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { Logger } from 'winston';
 
+import { authorize, mayMountFrom } from '../access/authorize';
+import type { Authentication, Authenticator } from '../auth/authenticate';
+import { AuthenticationError } from '../auth/authenticate';
+import { unauthorized } from '../auth/challenge';
+import { principalId } from '../auth/principal';
+import type { Principal } from '../auth/principal';
+import type { PublicOrigin } from '../hosts';
+import type { Directory } from '../identity/directory';
 import type { RequestFacts } from '../telemetry/access-log';
 import type { Metrics } from '../telemetry/metrics';
 import { classify } from './classify';
+import type { RegistryRoute } from './classify';
 import { API_VERSION, API_VERSION_HEADER, asRegistryError, writeRegistryError } from './errors';
 import type { Forwarder } from './forward';
 
 /**
- * The registry origin (`containers.<hostname>`): classify, then forward. Later steps of
- * DESIGN.md's chain (authenticate, authorize, limits, observe) slot in between. This is the
- * hot path of every pull, so it is a plain function over Node's request and response rather
- * than an Express app: routing here is classification, and Express would only add cost.
+ * The registry origin (`containers.<hostname>`), DESIGN.md's chain: classify, authenticate,
+ * authorize, forward; and the token endpoint beside it. This is the hot path of every pull,
+ * so it is a plain function over Node's request and response rather than an Express app:
+ * routing here is classification, and Express would only add cost.
  */
 export type RegistryHandler = (
   req: IncomingMessage,
@@ -20,25 +29,83 @@ export type RegistryHandler = (
   facts: RequestFacts,
 ) => void;
 
-export function createRegistryHandler(
-  forwarder: Forwarder,
-  metrics: Metrics,
-  logger: Logger,
-): RegistryHandler {
+export interface RegistryOriginParts {
+  readonly forwarder: Forwarder;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly authenticator: Authenticator;
+  readonly directory: Directory;
+  readonly tokenEndpoint: (req: IncomingMessage, res: ServerResponse) => Promise<Principal>;
+  /** The service name of challenges and tokens: `containers.<hostname>`. */
+  readonly service: string;
+}
+
+function isTokenPath(url: string): boolean {
+  return url === '/token' || url.startsWith('/token?');
+}
+
+/** A mount whose source the principal may not read becomes an ordinary upload. */
+function withoutMount(url: string): string {
+  const [path, query = ''] = url.split('?', 2) as [string, string?];
+  const params = new URLSearchParams(query);
+  params.delete('mount');
+  params.delete('from');
+  const rest = params.toString();
+  return rest ? `${path}?${rest}` : path;
+}
+
+export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandler {
+  const { authenticator, directory, service } = parts;
+
+  async function authenticate(req: IncomingMessage, origin: PublicOrigin, route: RegistryRoute) {
+    try {
+      return await authenticator.authenticate(req.headers.authorization);
+    } catch (error) {
+      if (!(error instanceof AuthenticationError)) throw error;
+      const kind = error.bearer ? 'invalid_token' : undefined;
+      throw unauthorized(error.message, origin, service, route, kind);
+    }
+  }
+
+  async function admit(route: RegistryRoute, auth: Authentication, origin: PublicOrigin) {
+    const verdict = await authorize(directory, route, auth);
+    if (verdict.outcome === 'denied') throw verdict.error;
+    if (verdict.outcome === 'challenge') {
+      const error = verdict.insufficient ? 'insufficient_scope' : undefined;
+      throw unauthorized(verdict.message, origin, service, route, error);
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, facts: RequestFacts) {
+    const origin = facts.public as PublicOrigin;
+    if (isTokenPath(req.url ?? '')) {
+      facts.principal = principalId(await parts.tokenEndpoint(req, res));
+      return;
+    }
+    const route = classify(req.method ?? 'GET', req.url ?? '/');
+    facts.route = route;
+
+    const auth = await authenticate(req, origin, route);
+    facts.principal = principalId(auth.principal);
+    await admit(route, auth, origin);
+    if (route.mountFrom && !(await mayMountFrom(directory, auth, route.mountFrom))) {
+      req.url = withoutMount(req.url ?? '');
+    }
+
+    if (route.kind === 'upload' && req.method !== 'GET' && req.method !== 'DELETE') {
+      countUpload(res, parts.metrics);
+    }
+    parts.forwarder.forward(req, res, origin);
+  }
+
   return (req, res, facts) => {
     res.setHeader(API_VERSION_HEADER, API_VERSION);
-    try {
-      facts.route = classify(req.method ?? 'GET', req.url ?? '/');
-      if (facts.route.kind === 'upload' && req.method !== 'GET' && req.method !== 'DELETE') {
-        countUpload(res, metrics);
-      }
-      if (!facts.public) throw new Error('registry request without a public origin');
-      forwarder.forward(req, res, facts.public);
-    } catch (error) {
+    handle(req, res, facts).catch((error: unknown) => {
       const registryError = asRegistryError(error);
-      if (registryError !== error) logger.error('unexpected error', { error: String(error) });
-      writeRegistryError(res, registryError);
-    }
+      if (registryError !== error) parts.logger.error('unexpected error', { error: String(error) });
+      if (res.headersSent) res.destroy();
+      else writeRegistryError(res, registryError);
+    });
   };
 }
 

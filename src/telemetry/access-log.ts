@@ -15,6 +15,8 @@ export interface RequestFacts {
   /** How the client reached crgate, once the host router has accepted the request. */
   public?: PublicOrigin;
   route?: RegistryRoute;
+  /** Who asked, as `principalId` writes it: never a secret. */
+  principal?: string;
 }
 
 const facts = new WeakMap<IncomingMessage, RequestFacts>();
@@ -73,6 +75,7 @@ export function recordRequest(
       bytes_out: req.socket.bytesWritten - bytesWrittenBefore,
       route,
       repository: record.route?.repository,
+      principal: record.principal,
     });
   });
   return record;

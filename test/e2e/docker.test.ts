@@ -25,6 +25,7 @@ beforeAll(async () => {
   workDir = await makeTempDir('crgate-docker-');
   gateway = await startGateway();
   dockerd = await startDockerd();
+  await login(gateway.ownerToken);
 });
 
 afterAll(async () => {
@@ -45,6 +46,13 @@ function imageName(repository: string, tag: string): string {
 
 function docker(...args: string[]): Promise<ToolOutput> {
   return started().dockerd.docker(args);
+}
+
+/** `docker login` with the token on standard input, as the documentation tells users to. */
+function login(token: string, username = 'octocat'): Promise<ToolOutput> {
+  const { dockerd: daemon, gateway: gw } = started();
+  const args = ['login', gw.registryHost, '-u', username, '--password-stdin'];
+  return daemon.docker(args, {}, token);
 }
 
 /**
@@ -83,6 +91,8 @@ async function skopeoDigest(image: string): Promise<string> {
   const { stdout } = await run('skopeo', [
     'inspect',
     '--tls-verify=false',
+    '--creds',
+    `octocat:${started().gateway.ownerToken}`,
     '--format',
     '{{.Digest}}',
     `docker://${image}`,
@@ -160,4 +170,27 @@ test('mounts layers from another repository when pushing the same image there', 
   expect(layerStatuses(pushed.output)).toEqual(['Mounted from ns/app', 'Mounted from ns/app']);
   expect(await repoDigests(target)).toContain(`${repositoryOf(target)}@${pushed.digest}`);
   expect(await skopeoDigest(target)).toBe(pushed.digest);
+});
+
+test('logs in with a token, refuses a wrong one, and pulls nothing private once logged out', async () => {
+  const { gateway: gw } = started();
+  const image = await buildBase();
+  await push(image);
+  await docker('rmi', image);
+
+  const wrong = login(`${gw.ownerToken.slice(0, -1)}x`);
+  await expect(wrong).rejects.toThrow(/unauthorized|401/i);
+  await docker('logout', gw.registryHost);
+  const refused = docker('pull', image);
+
+  try {
+    await expect(refused).rejects.toThrow(/unauthorized|authentication required/i);
+  } finally {
+    await login(gw.ownerToken, 'any-name-at-all');
+  }
+  await docker('pull', image);
+
+  // docker keeps the refresh token from login, not the password, and trades it on POST /token.
+  const refreshed = gw.logs.filter((line) => line.method === 'POST' && line.path === '/token');
+  expect(refreshed.map((line) => line.status)).toContain(200);
 });

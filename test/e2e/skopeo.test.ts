@@ -52,6 +52,7 @@ beforeAll(async () => {
   other = await buildSingleImage(path.join(workDir, 'other'), 'another greeting\n');
   multi = await buildMultiArchImage(path.join(workDir, 'multi'));
   gateway = await startGateway();
+  await login('octocat', gateway.ownerToken);
 });
 
 afterAll(async () => {
@@ -70,9 +71,19 @@ function remote(repository: string, reference: string): string {
   return `docker://${started().gateway.registryHost}/${repository}${separator}${reference}`;
 }
 
-// The system's signature policy is no part of what is tested here.
+// The system's signature policy is no part of what is tested here; the credentials of
+// `skopeo login` go to this run's own auth file, never the machine's.
 function skopeo(...args: string[]): Promise<ToolOutput> {
-  return run('skopeo', ['--insecure-policy', ...args]);
+  const env = { ...process.env, REGISTRY_AUTH_FILE: path.join(started().workDir, 'auth.json') };
+  return run('skopeo', ['--insecure-policy', ...args], env);
+}
+
+/** `skopeo login` with a token on standard input, as a user pastes it. */
+function login(username: string, token: string): Promise<ToolOutput> {
+  const { gateway: gw, workDir: dir } = started();
+  const env = { ...process.env, REGISTRY_AUTH_FILE: path.join(dir, 'auth.json') };
+  const args = ['login', '--tls-verify=false', '-u', username, '--password-stdin', gw.registryHost];
+  return run('skopeo', args, env, token);
 }
 
 /** Pushes with skopeo and answers the manifest digest skopeo reports it pushed. */
@@ -212,16 +223,61 @@ test('deletes a manifest with skopeo delete, after which pulling it fails', asyn
 });
 
 test('answers MANIFEST_UNKNOWN for a deleted manifest', async () => {
-  const { registryHost } = started().gateway;
+  const { client } = started().gateway;
   const doomed = await push(single.ref, remote('octocat/gone', 'old'));
   await push(other.ref, remote('octocat/gone', 'keep'));
   await skopeo('delete', '--tls-verify=false', remote('octocat/gone', doomed));
 
-  const response = await fetch(`http://${registryHost}/v2/octocat/gone/manifests/${doomed}`, {
-    headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
-  });
+  const response = await client
+    .get(`/v2/octocat/gone/manifests/${doomed}`)
+    .set('Accept', 'application/vnd.oci.image.manifest.v1+json');
 
   expect(response.status).toBe(404);
-  const body = (await response.json()) as { errors: { code: string }[] };
-  expect(body.errors.map((error) => error.code)).toEqual(['MANIFEST_UNKNOWN']);
+  expect(response.body.errors.map((error: { code: string }) => error.code)).toEqual([
+    'MANIFEST_UNKNOWN',
+  ]);
+});
+
+test('signs in with skopeo login and is refused with a wrong token', async () => {
+  const { gateway: gw } = started();
+
+  await expect(login('octocat', `${gw.ownerToken.slice(0, -1)}x`)).rejects.toThrow(
+    /invalid username\/password/,
+  );
+  await expect(login('anything', gw.ownerToken)).resolves.toBeDefined();
+});
+
+test('pulls but cannot push with a read:packages token', async () => {
+  const { gateway: gw } = started();
+  await push(single.ref, remote('octocat/readonly', '1'));
+  const readOnly = await gw.createToken('octocat', ['read:packages']);
+  await login('octocat', readOnly);
+
+  try {
+    const pulled = await pull(remote('octocat/readonly', '1'));
+    const refused = push(other.ref, remote('octocat/readonly', '2'));
+
+    expect(await taggedDigest(pulled)).toBe(await taggedDigest(single));
+    await expect(refused).rejects.toThrow(/denied: this token lacks the write:packages scope/);
+  } finally {
+    await login('octocat', gw.ownerToken);
+  }
+});
+
+test('stops a revoked token at once, bearer tokens issued from it included', async () => {
+  const { gateway: gw } = started();
+  const { secret, record } = await gw.gateway.tokens.createPat({
+    user: 'octocat',
+    scopes: ['read:packages', 'write:packages'],
+  });
+  await login('octocat', secret);
+
+  try {
+    await push(single.ref, remote('octocat/revoked', '1'));
+    await gw.gateway.tokens.revoke(record.id);
+
+    await expect(pull(remote('octocat/revoked', '1'))).rejects.toThrow(/unauthorized|401/i);
+  } finally {
+    await login('octocat', gw.ownerToken);
+  }
 });

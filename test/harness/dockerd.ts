@@ -17,7 +17,7 @@ export interface Dockerd {
   readonly host: string;
   readonly logFile: string;
   /** Runs the docker client against this daemon, with a private client config folder. */
-  docker(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<ToolOutput>;
+  docker(args: readonly string[], env?: NodeJS.ProcessEnv, input?: string): Promise<ToolOutput>;
   stop(): Promise<void>;
 }
 
@@ -73,12 +73,13 @@ async function waitUntilAnswering(child: ChildProcess, client: Dockerd['docker']
 }
 
 function clientFor(host: string, configDir: string): Dockerd['docker'] {
-  return (args, env = {}) =>
-    run(DOCKER_CLIENT, ['--host', host, ...args], {
-      ...process.env,
-      DOCKER_CONFIG: configDir,
-      ...env,
-    });
+  return (args, env = {}, input = '') =>
+    run(
+      DOCKER_CLIENT,
+      ['--host', host, ...args],
+      { ...process.env, DOCKER_CONFIG: configDir, ...env },
+      input,
+    );
 }
 
 export async function startDockerd(): Promise<Dockerd> {

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 
 import { transports } from 'winston';
@@ -6,6 +9,33 @@ import { loadConfig } from '../../src/config';
 import { createGateway } from '../../src/server';
 import type { Gateway } from '../../src/server';
 import { createCrgateLogger } from '../../src/telemetry/logger';
+import type { PackageScope } from '../../src/auth/token-store';
+import { RegistryClient } from './registry-client';
+
+/**
+ * The directory every test gateway starts with: octocat owns its own namespace and the
+ * organizations ns, acme and probe; hubot and mona are acme members; secure requires SSO.
+ */
+export const TEST_DIRECTORY = `
+users: [octocat, hubot, mona, outsider]
+orgs:
+  ns: {owners: [octocat], members: [hubot]}
+  probe: {owners: [octocat]}
+  acme:
+    owners: [octocat]
+    members: [hubot, mona]
+    teams: {builders: [hubot]}
+  secure: {owners: [octocat], sso: true}
+repos:
+  acme/web: {visibility: private, collaborators: {mona: read}, teams: {builders: write}}
+  octocat/hello: {visibility: public}
+`;
+
+export const ALL_SCOPES: readonly PackageScope[] = [
+  'read:packages',
+  'write:packages',
+  'delete:packages',
+];
 
 /**
  * An in-process crgate on free loopback ports, in front of the run's real registry and Redis
@@ -21,7 +51,19 @@ export interface TestGateway {
   readonly webHost: string;
   /** Every log line written so far, parsed. */
   readonly logs: Record<string, unknown>[];
+  /** A personal access token of octocat with every package scope. */
+  readonly ownerToken: string;
+  /** A registry client signed in as octocat with Basic credentials. */
+  readonly client: RegistryClient;
+  /** A new personal access token. */
+  createToken(user: string, scopes: readonly PackageScope[], ssoOrgs?: string[]): Promise<string>;
   close(): Promise<void>;
+}
+
+export function writeDirectory(text: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'crgate-directory-')), 'directory.yaml');
+  writeFileSync(file, text);
+  return file;
 }
 
 export function requireEnv(name: string): string {
@@ -30,7 +72,14 @@ export function requireEnv(name: string): string {
   return value;
 }
 
-export async function startGateway(overrides: Record<string, string> = {}): Promise<TestGateway> {
+/**
+ * Starts crgate with the test directory. Unless `withOwnerToken` is false (for a gateway
+ * whose Redis is down on purpose), it also creates octocat's token for `client`.
+ */
+export async function startGateway(
+  overrides: Record<string, string> = {},
+  { withOwnerToken = true } = {},
+): Promise<TestGateway> {
   const env = {
     CRGATE_HOSTNAME: 'localhost',
     CRGATE_LISTEN: '127.0.0.1:0',
@@ -39,6 +88,7 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
     CRGATE_REDIS_URL: requireEnv('TEST_REDIS_URL'),
     CRGATE_PUBLIC_URL_SCHEME: 'http',
     CRGATE_LOG_LEVEL: 'debug',
+    CRGATE_DIRECTORY: writeDirectory(TEST_DIRECTORY),
     ...overrides,
   };
   const logs: Record<string, unknown>[] = [];
@@ -49,16 +99,23 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
     },
   });
   const logger = createCrgateLogger('debug', new transports.Stream({ stream: sink }));
-  const gateway = createGateway(loadConfig(env), { logger });
+  const gateway = await createGateway(loadConfig(env), { logger });
   const { port, metricsPort } = await gateway.listen();
+  const createToken = async (user: string, scopes: readonly PackageScope[], ssoOrgs?: string[]) =>
+    (await gateway.tokens.createPat({ user, scopes, ssoOrgs })).secret;
+  const ownerToken = withOwnerToken ? await createToken('octocat', ALL_SCOPES) : '';
+  const registryHost = `containers.localhost:${port}`;
 
   return {
     gateway,
     port,
     metricsPort,
-    registryHost: `containers.localhost:${port}`,
+    registryHost,
     webHost: `localhost:${port}`,
     logs,
+    ownerToken,
+    client: new RegistryClient(port, registryHost, { username: 'octocat', password: ownerToken }),
+    createToken,
     close: async () => {
       await gateway.close();
     },

@@ -14,38 +14,53 @@ export function sha256(data: Buffer | string): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
+export interface Credentials {
+  readonly username: string;
+  readonly password: string;
+}
+
 export class RegistryClient {
   constructor(
     readonly port: number,
     readonly host: string,
+    /** Sent as Basic credentials on every request; none for an anonymous client. */
+    readonly credentials?: Credentials,
   ) {}
 
-  private base(): ReturnType<typeof request> {
-    return request(`http://127.0.0.1:${this.port}`);
+  /** The same client with other credentials, or none. */
+  as(credentials?: Credentials): RegistryClient {
+    return new RegistryClient(this.port, this.host, credentials);
+  }
+
+  private prepare(test: Test): Test {
+    test.set('Host', this.host);
+    return this.credentials
+      ? test.auth(this.credentials.username, this.credentials.password)
+      : test;
   }
 
   get(path: string): Test {
-    return this.base().get(path).set('Host', this.host);
+    return this.prepare(request(`http://127.0.0.1:${this.port}`).get(path));
   }
 
   head(path: string): Test {
-    return this.base().head(path).set('Host', this.host);
+    return this.prepare(request(`http://127.0.0.1:${this.port}`).head(path));
   }
 
   post(path: string): Test {
-    return this.base().post(path).set('Host', this.host);
+    return this.prepare(request(`http://127.0.0.1:${this.port}`).post(path));
   }
 
   put(path: string): Test {
-    return this.base().put(path).set('Host', this.host);
+    return this.prepare(request(`http://127.0.0.1:${this.port}`).put(path));
   }
 
   patch(path: string): Test {
-    return this.base().patch(path).set('Host', this.host);
+    return this.prepare(request(`http://127.0.0.1:${this.port}`).patch(path));
   }
 
   delete(path: string): Test {
-    return this.base().delete(path).set('Host', this.host);
+    return this.prepare(request(`http://127.0.0.1:${this.port}`).delete(path));
   }
 
   /** The path and query of a Location crgate handed out, after checking it is on our origin. */

@@ -26,13 +26,17 @@ export async function run(
   command: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
+  /** Written to the tool's standard input, which is then closed: how passwords go in. */
+  input = '',
 ): Promise<ToolOutput> {
   try {
-    const { stdout, stderr } = await execFileAsync(command, args, {
+    const running = execFileAsync(command, args, {
       env,
       maxBuffer: MAX_OUTPUT_BYTES,
       encoding: 'utf8',
     });
+    running.child.stdin?.end(input);
+    const { stdout, stderr } = await running;
     return { stdout, stderr };
   } catch (error) {
     const failure = error as ExecFailure;

@@ -3,7 +3,7 @@ import http from 'node:http';
 
 import { startGateway } from '../harness/gateway';
 import type { TestGateway } from '../harness/gateway';
-import { RegistryClient, sha256 } from '../harness/registry-client';
+import { sha256 } from '../harness/registry-client';
 
 interface Answer {
   status: number;
@@ -22,7 +22,7 @@ async function uploadsInFlight(gw: TestGateway, count: number): Promise<void> {
 
 /** Starts a monolithic blob PUT whose body the test writes piece by piece. */
 async function openUpload(gw: TestGateway, data: Buffer) {
-  const client = new RegistryClient(gw.port, gw.registryHost);
+  const client = gw.client;
   const started = await client.post('/v2/octocat/draining/blobs/uploads/').expect(202);
   const path = `${client.localPath(started.headers.location as string)}&digest=${sha256(data)}`;
   const req = http.request({
@@ -30,7 +30,11 @@ async function openUpload(gw: TestGateway, data: Buffer) {
     host: '127.0.0.1',
     method: 'PUT',
     path,
-    headers: { Host: gw.registryHost, 'Content-Length': data.length },
+    headers: {
+      Host: gw.registryHost,
+      Authorization: `Basic ${Buffer.from(`octocat:${gw.ownerToken}`).toString('base64')}`,
+      'Content-Length': data.length,
+    },
   });
   const answer = new Promise<Answer>((resolve, reject) => {
     req.on('response', (res) => {

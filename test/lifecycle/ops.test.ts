@@ -3,7 +3,6 @@ import request from 'supertest';
 import { startGateway } from '../harness/gateway';
 import type { TestGateway } from '../harness/gateway';
 import { freePort } from '../harness/ports';
-import { RegistryClient } from '../harness/registry-client';
 
 describe('the operations listener', () => {
   let gw: TestGateway;
@@ -28,7 +27,7 @@ describe('the operations listener', () => {
   });
 
   it('counts requests with bounded labels and never a repository', async () => {
-    const client = new RegistryClient(gw.port, gw.registryHost);
+    const client = gw.client;
     await client.get('/v2/octocat/secret-project/tags/list');
 
     const res = await ops.get('/metrics').expect(200);
@@ -53,7 +52,10 @@ describe('the operations listener', () => {
 
 describe('readiness without Redis', () => {
   it('answers 503 and names the failing dependency', async () => {
-    const gw = await startGateway({ CRGATE_REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    const gw = await startGateway(
+      { CRGATE_REDIS_URL: `redis://127.0.0.1:${await freePort()}` },
+      { withOwnerToken: false },
+    );
     try {
       const res = await request(`http://127.0.0.1:${gw.metricsPort}`).get('/readyz').expect(503);
 

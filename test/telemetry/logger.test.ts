@@ -9,7 +9,7 @@ describe('request logging', () => {
 
   beforeAll(async () => {
     gw = await startGateway();
-    client = new RegistryClient(gw.port, gw.registryHost);
+    client = gw.client;
   });
   afterAll(() => gw.close());
 

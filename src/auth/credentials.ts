@@ -1,0 +1,55 @@
+import type { Directory } from '../identity/directory';
+import type { Principal } from './principal';
+import { tokenKind } from './token-format';
+import type { TokenRecord, TokenStore } from './token-store';
+
+/**
+ * Turns a secret sent as a password (Basic credentials, or the OAuth2 password grant) into a
+ * principal. The username sent with it is ignored, as ghcr.io ignores it: the token alone
+ * says who is asking.
+ */
+export class CredentialsError extends Error {
+  override readonly name = 'CredentialsError';
+}
+
+export interface BasicCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+export function parseBasic(header: string): BasicCredentials | undefined {
+  if (!/^basic /i.test(header)) return undefined;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon === -1) return undefined;
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+export function principalOf(record: TokenRecord): Principal {
+  if (record.kind === 'workflow') {
+    const { repository, id, permission } = record;
+    return { kind: 'workflow', repository, tokenId: id, permission };
+  }
+  const { user, id, scopes, ssoOrgs } = record;
+  return { kind: 'user', login: user, tokenId: id, scopes, ssoOrgs };
+}
+
+export async function principalFromSecret(
+  store: TokenStore,
+  directory: Directory,
+  secret: string,
+): Promise<Principal> {
+  if (!tokenKind(secret)) {
+    throw new CredentialsError(
+      'the password must be a personal access token (classic, ghp_...) or a workflow token (ghs_...)',
+    );
+  }
+  const record = await store.lookup(secret);
+  if (!record) {
+    throw new CredentialsError('this token is unknown, revoked or expired; create a new one');
+  }
+  if (record.kind === 'pat' && !(await directory.userExists(record.user))) {
+    throw new CredentialsError(`the user ${record.user} of this token no longer exists`);
+  }
+  return principalOf(record);
+}

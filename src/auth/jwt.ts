@@ -1,0 +1,189 @@
+import { randomUUID, type KeyObject } from 'node:crypto';
+
+import {
+  errors,
+  jwtVerify,
+  SignJWT,
+  type JWK,
+  type JWTHeaderParameters,
+  type JWTPayload,
+} from 'jose';
+
+import type { AccessEntry } from './scope';
+import { SIGNING_ALGORITHM, type SigningKeys } from './signing-keys';
+
+/**
+ * Registry bearer tokens: the JWTs the token endpoint hands out and the registry origin
+ * accepts, in the shape of distribution's token auth (docs/content/spec/auth/jwt.md): `sub`
+ * is the principal, `aud` the service, `access` the grant.
+ */
+export type TokenErrorCode = 'TOKEN_INVALID' | 'TOKEN_EXPIRED';
+
+export class TokenError extends Error {
+  constructor(
+    readonly code: TokenErrorCode,
+    /** Why the token was refused; safe to log, it never holds the token. */
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TokenError';
+  }
+}
+
+export interface TokenSignerOptions {
+  readonly keys: SigningKeys;
+  /** The `iss` claim, such as `crgate`. */
+  readonly issuer: string;
+  /** The `aud` claim: the service name from the challenge, such as `containers.example.com`. */
+  readonly audience: string;
+  /** Clock skew allowed on `exp` and `nbf` between replicas; 5 seconds unless given. */
+  readonly clockToleranceSeconds?: number;
+  /** The clock; tests inject one so expiry needs no sleeping. */
+  readonly now?: () => Date;
+}
+
+export interface TokenClaims {
+  readonly subject: string;
+  readonly access: readonly AccessEntry[];
+  readonly ttlSeconds: number;
+  /** More claims; the registered ones and `access` always win over these. */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+export interface SignedToken {
+  readonly token: string;
+  /** The `iat` claim, whole seconds, as the token response's `issued_at`. */
+  readonly issuedAt: Date;
+  /** Seconds until `exp`, as the token response's `expires_in`. */
+  readonly expiresIn: number;
+  readonly jti: string;
+}
+
+export interface VerifiedToken {
+  readonly subject: string;
+  readonly access: readonly AccessEntry[];
+  readonly jti: string;
+  readonly issuedAt: Date;
+  readonly expiresAt: Date;
+  /** The key that signed it: lets a rotation be watched in the logs. */
+  readonly kid: string;
+  readonly claims: Readonly<JWTPayload>;
+}
+
+const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5;
+
+// Without `exp` a token would never expire, and without `jti` or `sub` it could not be
+// traced; every token crgate mints carries all of them, so a token lacking one is not ours.
+const REQUIRED_CLAIMS = ['sub', 'exp', 'iat', 'nbf', 'jti'];
+
+export class TokenSigner {
+  // Keys are parsed once, at construction: verifying a token looks one up by kid and runs
+  // the signature check, nothing more.
+  private readonly verificationKeys: ReadonlyMap<string, KeyObject>;
+  private readonly publicJwks: readonly Readonly<JWK>[];
+  private readonly now: () => Date;
+
+  constructor(private readonly options: TokenSignerOptions) {
+    const keys = [options.keys.active, ...options.keys.previous];
+
+    this.verificationKeys = new Map(keys.map((key) => [key.kid, key.publicKey]));
+    this.publicJwks = keys.map((key) => key.jwk);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async sign(claims: TokenClaims): Promise<SignedToken> {
+    if (!Number.isInteger(claims.ttlSeconds) || claims.ttlSeconds <= 0) {
+      throw new RangeError('ttlSeconds must be a positive whole number');
+    }
+
+    const { active } = this.options.keys;
+    const issuedAt = Math.floor(this.now().getTime() / 1000);
+    const jti = randomUUID();
+    const token = await new SignJWT({ ...claims.extra, access: claims.access })
+      .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: active.kid, typ: 'JWT' })
+      .setIssuer(this.options.issuer)
+      .setSubject(claims.subject)
+      .setAudience(this.options.audience)
+      .setIssuedAt(issuedAt)
+      .setNotBefore(issuedAt)
+      .setExpirationTime(issuedAt + claims.ttlSeconds)
+      .setJti(jti)
+      .sign(active.privateKey);
+
+    return { token, issuedAt: new Date(issuedAt * 1000), expiresIn: claims.ttlSeconds, jti };
+  }
+
+  /** Verifies signature and claims; throws TokenError with TOKEN_EXPIRED or TOKEN_INVALID. */
+  async verify(token: string): Promise<VerifiedToken> {
+    try {
+      const { payload, protectedHeader } = await jwtVerify(token, (h) => this.keyFor(h), {
+        // Pinning the algorithm refuses `alg: none` and HS256 made with the public key as the
+        // secret (RFC 8725 section 3.1); jose checks this before any key is looked up.
+        algorithms: [SIGNING_ALGORITHM],
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        clockTolerance: this.options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
+        currentDate: this.now(),
+        requiredClaims: REQUIRED_CLAIMS,
+      });
+
+      return verifiedToken(payload, protectedHeader.kid ?? '');
+    } catch (error) {
+      throw tokenError(error);
+    }
+  }
+
+  /** The public keys, active and previous, as a JWK Set (RFC 7517 section 5). */
+  jwks(): { keys: JWK[] } {
+    return { keys: this.publicJwks.map((jwk) => ({ ...jwk })) };
+  }
+
+  private keyFor(header: JWTHeaderParameters): KeyObject {
+    const key = header.kid === undefined ? undefined : this.verificationKeys.get(header.kid);
+    if (!key) throw new TokenError('TOKEN_INVALID', 'no signing key has this kid');
+
+    return key;
+  }
+}
+
+function verifiedToken(payload: JWTPayload, kid: string): VerifiedToken {
+  const { sub, jti, iat, exp, access } = payload;
+  if (!isAccess(access) || typeof sub !== 'string' || typeof jti !== 'string') {
+    throw new TokenError('TOKEN_INVALID', 'the claims are not those of a registry token');
+  }
+
+  return {
+    subject: sub,
+    access,
+    jti,
+    issuedAt: new Date((iat ?? 0) * 1000),
+    expiresAt: new Date((exp ?? 0) * 1000),
+    kid,
+    claims: payload,
+  };
+}
+
+function isAccess(value: unknown): value is AccessEntry[] {
+  return Array.isArray(value) && value.every(isAccessEntry);
+}
+
+function isAccessEntry(value: unknown): value is AccessEntry {
+  if (typeof value !== 'object' || value === null) return false;
+
+  const entry = value as Record<string, unknown>;
+  return (
+    typeof entry.type === 'string' &&
+    typeof entry.name === 'string' &&
+    (entry.class === undefined || typeof entry.class === 'string') &&
+    Array.isArray(entry.actions) &&
+    entry.actions.every((action) => typeof action === 'string')
+  );
+}
+
+function tokenError(error: unknown): Error {
+  if (error instanceof TokenError) return error;
+  if (error instanceof errors.JWTExpired) return new TokenError('TOKEN_EXPIRED', error.message);
+  if (error instanceof errors.JOSEError) return new TokenError('TOKEN_INVALID', error.message);
+
+  return error instanceof Error ? error : new Error(String(error));
+}
