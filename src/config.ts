@@ -31,6 +31,9 @@ export interface Config {
   /** Keys that no longer sign but still verify, during a rotation. */
   readonly jwtPreviousKeyFiles: readonly string[];
   readonly tokenTtlSeconds: number;
+  /** Failed sign-ins allowed per client address, and per username, in a minute. */
+  readonly authFailuresPerAddress: number;
+  readonly authFailuresPerUser: number;
 }
 
 export interface ListenAddress {
@@ -148,6 +151,14 @@ function parsePathList(raw: string): readonly string[] {
   );
 }
 
+function parseCount(raw: string, name: string): number {
+  const value = Number(raw.trim());
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new ConfigError(name, `"${raw}" is not a positive whole number`);
+  }
+  return value;
+}
+
 // distribution's token spec asks clients to expect at least 60 seconds.
 const MIN_TOKEN_TTL_SECONDS = 60;
 
@@ -252,6 +263,20 @@ export const SETTINGS = [
     '300',
     parseTokenTtl,
     'lifetime of bearer tokens, in seconds (at least 60)',
+  ),
+  setting(
+    'authFailuresPerAddress',
+    'CRGATE_AUTH_FAILURES_PER_ADDRESS',
+    '60',
+    parseCount,
+    'failed sign-ins per client address per minute before 429',
+  ),
+  setting(
+    'authFailuresPerUser',
+    'CRGATE_AUTH_FAILURES_PER_USER',
+    '10',
+    parseCount,
+    'failed sign-ins per username per minute before 429',
   ),
 ] as const;
 

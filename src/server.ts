@@ -5,6 +5,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 
 import { Authenticator } from './auth/authenticate';
+import { PasswordChecker } from './auth/credentials';
+import { FailureLimiter } from './auth/rate-limit';
 import { TokenSigner } from './auth/jwt';
 import { loadSigningKeys } from './auth/signing-keys';
 import { createTokenEndpoint } from './auth/token-endpoint';
@@ -80,16 +82,22 @@ async function createAuth(config: Config, logger: Logger, redis: Redis) {
   const service = `${REGISTRY_SUBDOMAIN}.${config.hostname}`;
   const signer = new TokenSigner({ keys, issuer: 'crgate', audience: service });
   const tokens = new TokenStore(redis);
+  const limiter = new FailureLimiter(redis, {
+    perAddressPerMinute: config.authFailuresPerAddress,
+    perUserPerMinute: config.authFailuresPerUser,
+  });
+  const passwords = new PasswordChecker(tokens, directory, limiter);
   const tokenEndpoint = createTokenEndpoint({
     signer,
     store: tokens,
     directory,
+    passwords,
     service,
     tokenTtlSeconds: config.tokenTtlSeconds,
     refreshTokenTtlSeconds: REFRESH_TOKEN_TTL_SECONDS,
   });
-  const authenticator = new Authenticator(signer, tokens, directory);
-  return { directory, tokens, service, tokenEndpoint, authenticator };
+  const authenticator = new Authenticator(signer, tokens, passwords);
+  return { directory, tokens, service, tokenEndpoint, authenticator, signer };
 }
 
 export async function createGateway(
@@ -106,7 +114,7 @@ export async function createGateway(
   const forwarder = createForwarder(config, logger, metrics);
   const routeHost = createHostRouter(config);
   const handleRegistry = createRegistryHandler({ forwarder, metrics, logger, ...auth });
-  const webApp = createWebApp();
+  const webApp = createWebApp({ jwks: () => auth.signer.jwks() });
   let inFlight = 0;
   let draining = false;
 

@@ -1,5 +1,5 @@
-import type { Directory } from '../identity/directory';
-import { CredentialsError, parseBasic, principalFromSecret, principalOf } from './credentials';
+import { CredentialsError, parseBasic, principalOf } from './credentials';
+import type { PasswordChecker } from './credentials';
 import type { TokenSigner } from './jwt';
 import { TokenError } from './jwt';
 import { ANONYMOUS } from './principal';
@@ -55,18 +55,20 @@ export class Authenticator {
   constructor(
     private readonly signer: TokenSigner,
     private readonly store: TokenStore,
-    private readonly directory: Directory,
+    private readonly passwords: PasswordChecker,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async authenticate(header: string | undefined): Promise<Authentication> {
+  /** Who sent this Authorization header; `address` is the client's, for the rate limit. */
+  async authenticate(header: string | undefined, address: string): Promise<Authentication> {
     if (!header) return { principal: ANONYMOUS };
     if (/^bearer /i.test(header)) return this.bearer(header.slice(7).trim());
 
     const basic = parseBasic(header);
     if (!basic) throw new AuthenticationError('unsupported Authorization header', false);
     try {
-      return { principal: await principalFromSecret(this.store, this.directory, basic.password) };
+      const principal = await this.passwords.check(basic.password, basic.username, address);
+      return { principal };
     } catch (error) {
       if (error instanceof CredentialsError) throw new AuthenticationError(error.message, false);
       throw error;

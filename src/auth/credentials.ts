@@ -1,6 +1,7 @@
 import type { Directory } from '../identity/directory';
 import type { Principal } from './principal';
 import { tokenKind } from './token-format';
+import type { FailureLimiter } from './rate-limit';
 import type { TokenRecord, TokenStore } from './token-store';
 
 /**
@@ -52,4 +53,33 @@ export async function principalFromSecret(
     throw new CredentialsError(`the user ${record.user} of this token no longer exists`);
   }
   return principalOf(record);
+}
+
+/** Too many failed authentications from this address or for this username. */
+export class RateLimitedError extends Error {
+  override readonly name = 'RateLimitedError';
+
+  constructor(readonly retryAfterSeconds: number) {
+    super(`too many failed sign-ins; try again in ${retryAfterSeconds} s`);
+  }
+}
+
+/** Checks passwords (tokens) under the failure rate limit. */
+export class PasswordChecker {
+  constructor(
+    private readonly store: TokenStore,
+    private readonly directory: Directory,
+    private readonly limiter: FailureLimiter,
+  ) {}
+
+  async check(secret: string, username: string, address: string): Promise<Principal> {
+    const wait = await this.limiter.blocked(address, username);
+    if (wait !== undefined) throw new RateLimitedError(wait);
+    try {
+      return await principalFromSecret(this.store, this.directory, secret);
+    } catch (error) {
+      if (error instanceof CredentialsError) await this.limiter.recordFailure(address, username);
+      throw error;
+    }
+  }
 }

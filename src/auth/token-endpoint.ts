@@ -6,7 +6,8 @@ import type { Directory } from '../identity/directory';
 import { isValidRepositoryName } from '../registry/classify';
 import { RegistryError } from '../registry/errors';
 import { REFUSALS_CLAIM } from './authenticate';
-import { CredentialsError, parseBasic, principalFromSecret, principalOf } from './credentials';
+import { CredentialsError, parseBasic, principalOf, RateLimitedError } from './credentials';
+import type { PasswordChecker } from './credentials';
 import type { TokenSigner } from './jwt';
 import { TokenError } from './jwt';
 import { ANONYMOUS } from './principal';
@@ -26,6 +27,7 @@ export interface TokenEndpointOptions {
   readonly signer: TokenSigner;
   readonly store: TokenStore;
   readonly directory: Directory;
+  readonly passwords: PasswordChecker;
   /** The service name of the challenge; tokens are minted for it alone. */
   readonly service: string;
   readonly tokenTtlSeconds: number;
@@ -37,14 +39,15 @@ interface TokenRequest {
   readonly scopes: readonly string[];
   readonly offline: boolean;
   /** How the client proved who it is; undefined for anonymous. */
-  readonly credentials?: { readonly password: string } | { readonly refreshToken: string };
+  readonly credentials?:
+    { readonly username: string; readonly password: string } | { readonly refreshToken: string };
 }
 
 const ALL_ACTIONS: readonly RegistryAction[] = ['pull', 'push', 'delete'];
 const MAX_FORM_BYTES = 16 * 1024;
 
 function invalidRequest(message: string): RegistryError {
-  return new RegistryError('UNSUPPORTED', message);
+  return new RegistryError('INVALID_REQUEST', message);
 }
 
 function credentialsRefused(message: string): RegistryError {
@@ -72,7 +75,7 @@ function fromQuery(req: IncomingMessage): TokenRequest {
     service: query.get('service') ?? undefined,
     scopes: query.getAll('scope'),
     offline: query.get('offline_token') === 'true',
-    credentials: basic ? { password: basic.password } : undefined,
+    credentials: basic,
   };
 }
 
@@ -85,7 +88,9 @@ async function fromForm(req: IncomingMessage): Promise<TokenRequest> {
     offline: form.get('access_type') === 'offline',
   };
   if (grant === 'password') {
-    return { ...common, offline: true, credentials: { password: form.get('password') ?? '' } };
+    const username = form.get('username') ?? '';
+    const password = form.get('password') ?? '';
+    return { ...common, offline: true, credentials: { username, password } };
   }
   if (grant === 'refresh_token') {
     return { ...common, credentials: { refreshToken: form.get('refresh_token') ?? '' } };
@@ -96,11 +101,11 @@ async function fromForm(req: IncomingMessage): Promise<TokenRequest> {
 export function createTokenEndpoint(options: TokenEndpointOptions) {
   const { signer, store, directory } = options;
 
-  async function principalFor(request: TokenRequest): Promise<Principal> {
+  async function principalFor(request: TokenRequest, address: string): Promise<Principal> {
     const credentials = request.credentials;
     if (!credentials) return ANONYMOUS;
     if ('password' in credentials) {
-      return principalFromSecret(store, directory, credentials.password);
+      return options.passwords.check(credentials.password, credentials.username, address);
     }
     return principalFromRefresh(credentials.refreshToken);
   }
@@ -186,9 +191,13 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
 
     let principal: Principal;
     try {
-      principal = await principalFor(request);
+      principal = await principalFor(request, req.socket.remoteAddress ?? 'unknown');
     } catch (error) {
       if (error instanceof CredentialsError) throw credentialsRefused(error.message);
+      if (error instanceof RateLimitedError) {
+        const retryAfter = { 'Retry-After': String(error.retryAfterSeconds) };
+        throw new RegistryError('TOOMANYREQUESTS', error.message, undefined, retryAfter);
+      }
       throw error;
     }
     const body = await issueOrRefuse(request, principal);

@@ -5,6 +5,7 @@ import type { Logger } from 'winston';
 import { authorize, mayMountFrom } from '../access/authorize';
 import type { Authentication, Authenticator } from '../auth/authenticate';
 import { AuthenticationError } from '../auth/authenticate';
+import { RateLimitedError } from '../auth/credentials';
 import { unauthorized } from '../auth/challenge';
 import { principalId } from '../auth/principal';
 import type { Principal } from '../auth/principal';
@@ -14,7 +15,13 @@ import type { RequestFacts } from '../telemetry/access-log';
 import type { Metrics } from '../telemetry/metrics';
 import { classify } from './classify';
 import type { RegistryRoute } from './classify';
-import { API_VERSION, API_VERSION_HEADER, asRegistryError, writeRegistryError } from './errors';
+import {
+  API_VERSION,
+  API_VERSION_HEADER,
+  asRegistryError,
+  RegistryError,
+  writeRegistryError,
+} from './errors';
 import type { Forwarder } from './forward';
 
 /**
@@ -40,6 +47,16 @@ export interface RegistryOriginParts {
   readonly service: string;
 }
 
+export function clientAddress(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+export function tooManyRequests(error: RateLimitedError): RegistryError {
+  return new RegistryError('TOOMANYREQUESTS', error.message, undefined, {
+    'Retry-After': String(error.retryAfterSeconds),
+  });
+}
+
 function isTokenPath(url: string): boolean {
   return url === '/token' || url.startsWith('/token?');
 }
@@ -59,8 +76,9 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
 
   async function authenticate(req: IncomingMessage, origin: PublicOrigin, route: RegistryRoute) {
     try {
-      return await authenticator.authenticate(req.headers.authorization);
+      return await authenticator.authenticate(req.headers.authorization, clientAddress(req));
     } catch (error) {
+      if (error instanceof RateLimitedError) throw tooManyRequests(error);
       if (!(error instanceof AuthenticationError)) throw error;
       const kind = error.bearer ? 'invalid_token' : undefined;
       throw unauthorized(error.message, origin, service, route, kind);

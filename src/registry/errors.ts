@@ -4,7 +4,8 @@ import type { ServerResponse } from 'node:http';
  * The error codes crgate answers with on the registry origin, each with its HTTP status.
  * The first fourteen are the distribution spec's ("Error Codes", OCI distribution-spec
  * v1.1); UNAVAILABLE and UNKNOWN are registry:2's own (registry/api/errcode); NOT_FOUND
- * and MISDIRECTED are crgate's, for paths and hosts that are not the registry API at all.
+ * and MISDIRECTED are crgate's, for paths and hosts that are not the registry API at all,
+ * and INVALID_REQUEST for a token request that is malformed (OAuth2's `invalid_request`).
  */
 export const ERROR_CODES = {
   BLOB_UNKNOWN: 404,
@@ -25,6 +26,7 @@ export const ERROR_CODES = {
   UNKNOWN: 500,
   NOT_FOUND: 404,
   MISDIRECTED: 421,
+  INVALID_REQUEST: 400,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

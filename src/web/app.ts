@@ -24,9 +24,19 @@ docker push ${registryHost}/NAMESPACE/IMAGE:TAG</pre>
 `;
 }
 
-export function createWebApp() {
+export interface WebOriginParts {
+  /** The public keys that verify crgate's bearer tokens, as a JWK Set. */
+  readonly jwks: () => object;
+}
+
+export function createWebApp(parts: WebOriginParts) {
   const app = express();
   app.disable('x-powered-by');
+
+  // Anyone may verify a token crgate signed: the keys are public, the path is the usual one.
+  app.get('/.well-known/jwks.json', (_req: Request, res: Response) => {
+    res.set('Cache-Control', 'public, max-age=300').json(parts.jwks());
+  });
 
   app.get('/', (req: Request, res: Response) => {
     // The host router accepted this Host, so it is a plain host[:port] and safe in HTML.

@@ -281,3 +281,15 @@ test('stops a revoked token at once, bearer tokens issued from it included', asy
     await login('octocat', gw.ownerToken);
   }
 });
+
+test('never writes a token, password or Authorization header to the log', async () => {
+  const { gateway: gw } = started();
+  await push(single.ref, remote('octocat/logged', '1'));
+  await pull(remote('octocat/logged', '1'));
+
+  const written = JSON.stringify(gw.logs);
+
+  expect(gw.logs.filter((line) => line.path === '/token').length).toBeGreaterThan(0);
+  expect(written).not.toContain(gw.ownerToken);
+  expect(written).not.toMatch(/ghp_[0-9A-Za-z]{36}|eyJ[\w-]+\.[\w-]+\.|Basic |Bearer /);
+});

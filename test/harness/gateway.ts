@@ -89,6 +89,8 @@ export async function startGateway(
     CRGATE_PUBLIC_URL_SCHEME: 'http',
     CRGATE_LOG_LEVEL: 'debug',
     CRGATE_DIRECTORY: writeDirectory(TEST_DIRECTORY),
+    // Every test connects from 127.0.0.1 to one Redis; the per-user limit is what tests use.
+    CRGATE_AUTH_FAILURES_PER_ADDRESS: '100000',
     ...overrides,
   };
   const logs: Record<string, unknown>[] = [];
