@@ -45,9 +45,10 @@ export async function principalFromSecret(
       'the password must be a personal access token (classic, ghp_...) or a workflow token (ghs_...)',
     );
   }
-  const record = await store.lookup(secret);
-  if (!record) {
-    throw new CredentialsError('this token is unknown, revoked or expired; create a new one');
+  const record = await store.find(secret);
+  if (!record) throw new CredentialsError('this token is unknown or revoked; create a new one');
+  if (store.expired(record)) {
+    throw new CredentialsError(`this token expired on ${record.expiresAt}; create a new one`);
   }
   if (record.kind === 'pat' && !(await directory.userExists(record.user))) {
     throw new CredentialsError(`the user ${record.user} of this token no longer exists`);

@@ -59,6 +59,10 @@ export class TokenStoreError extends Error {
   override readonly name = 'TokenStoreError';
 }
 
+// An expired token's record stays this long, so that its owner hears it expired rather than
+// that it never existed. The id key, which decides whether a token still works, does not.
+const EXPIRED_RECORD_GRACE_MS = 7 * 24 * 3600 * 1000;
+
 const KEYS = {
   byHash: (hash: string) => `crgate:rec:token:${hash}`,
   byId: (id: string) => `crgate:rec:token-id:${id}`,
@@ -119,8 +123,19 @@ export class TokenStore {
 
   /** The record of a secret, or undefined when it is malformed, unknown, revoked or expired. */
   async lookup(secret: string): Promise<TokenRecord | undefined> {
+    const record = await this.find(secret);
+    return record && !this.expired(record) ? record : undefined;
+  }
+
+  /** Like lookup, but also finds a token that expired in the last week. */
+  async find(secret: string): Promise<TokenRecord | undefined> {
     if (!tokenKind(secret)) return undefined;
-    return this.live(await this.redis.get(KEYS.byHash(hashToken(secret))));
+    const json = await this.redis.get(KEYS.byHash(hashToken(secret)));
+    return json ? (JSON.parse(json) as TokenRecord) : undefined;
+  }
+
+  expired(record: TokenRecord): boolean {
+    return record.expiresAt !== undefined && Date.parse(record.expiresAt) <= this.now();
   }
 
   async get(id: string): Promise<TokenRecord | undefined> {
@@ -164,7 +179,12 @@ export class TokenStore {
     const hash = hashToken(secret);
     const transaction = this.redis.multi();
     if (ttlMs) {
-      transaction.set(KEYS.byHash(hash), JSON.stringify(record), 'PX', ttlMs);
+      transaction.set(
+        KEYS.byHash(hash),
+        JSON.stringify(record),
+        'PX',
+        ttlMs + EXPIRED_RECORD_GRACE_MS,
+      );
       transaction.set(KEYS.byId(record.id), hash, 'PX', ttlMs);
     } else {
       transaction.set(KEYS.byHash(hash), JSON.stringify(record));
@@ -176,9 +196,8 @@ export class TokenStore {
   private live(json: string | null): TokenRecord | undefined {
     if (!json) return undefined;
     const record = JSON.parse(json) as TokenRecord;
-    // Redis expires the key itself; this guards the moment between expiry and eviction.
-    if (record.expiresAt && Date.parse(record.expiresAt) <= this.now()) return undefined;
-    return record;
+    // Redis expires the id key itself; this guards the moment between expiry and eviction.
+    return this.expired(record) ? undefined : record;
   }
 }
 

@@ -2,7 +2,10 @@ import { Redis } from 'ioredis';
 
 import { mintToken } from '../../src/auth/token-format';
 import { parseScopes, TokenStore, TokenStoreError } from '../../src/auth/token-store';
-import { requireEnv } from '../harness/gateway';
+import type { PatRecord } from '../../src/auth/token-store';
+import { principalFromSecret } from '../../src/auth/credentials';
+import { FileDirectory } from '../../src/identity/file-directory';
+import { requireEnv, TEST_DIRECTORY, writeDirectory } from '../harness/gateway';
 
 describe('token store (real Redis)', () => {
   let redis: Redis;
@@ -56,6 +59,7 @@ describe('token store (real Redis)', () => {
 
     expect(await store.lookup(secret)).toMatchObject({ id: record.id });
     expect(await later.lookup(secret)).toBeUndefined();
+    expect(later.expired((await later.find(secret)) as PatRecord)).toBe(true);
     expect(await redis.pttl(`crgate:rec:token-id:${record.id}`)).toBeGreaterThan(0);
   });
 
@@ -76,6 +80,24 @@ describe('token store (real Redis)', () => {
   it('does not find a well-formed secret it never issued', async () => {
     expect(await store.lookup(mintToken('pat'))).toBeUndefined();
     expect(await store.lookup('not-a-token')).toBeUndefined();
+  });
+});
+
+describe('signing in with an expired token', () => {
+  it('says when the token expired', async () => {
+    const redis = new Redis(requireEnv('TEST_REDIS_URL'));
+    const { secret } = await new TokenStore(redis).createPat({
+      user: 'octocat',
+      scopes: ['read:packages'],
+      expiresInMs: 60_000,
+    });
+    const later = new TokenStore(redis, () => Date.now() + 120_000);
+    const directory = FileDirectory.load(writeDirectory(TEST_DIRECTORY));
+
+    const signIn = principalFromSecret(later, directory, secret);
+
+    await expect(signIn).rejects.toThrow(/^this token expired on \d{4}-\d\d-\d\dT/);
+    await redis.quit();
   });
 });
 
