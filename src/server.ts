@@ -97,7 +97,7 @@ async function createAuth(config: Config, logger: Logger, redis: Redis) {
     refreshTokenTtlSeconds: REFRESH_TOKEN_TTL_SECONDS,
   });
   const authenticator = new Authenticator(signer, tokens, passwords);
-  return { directory, tokens, service, tokenEndpoint, authenticator, signer };
+  return { directory, tokens, service, tokenEndpoint, authenticator, signer, passwords };
 }
 
 export async function createGateway(
@@ -114,7 +114,7 @@ export async function createGateway(
   const forwarder = createForwarder(config, logger, metrics);
   const routeHost = createHostRouter(config);
   const handleRegistry = createRegistryHandler({ forwarder, metrics, logger, ...auth });
-  const webApp = createWebApp({ jwks: () => auth.signer.jwks() });
+  const webApp = createWebApp({ ...auth, jwks: () => auth.signer.jwks() });
   let inFlight = 0;
   let draining = false;
 

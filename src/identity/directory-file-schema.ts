@@ -4,13 +4,15 @@ import { REPOSITORY_ROLES } from './directory';
 import type { Organization, Repository, RepositoryRole, Visibility } from './directory';
 
 /**
- * The grammar of the directory file: `users` (logins), `orgs` (owners, members, teams, sso)
- * and `repos` (visibility, collaborators, teams). Everything is checked before anything is
+ * The grammar of the directory file: `users` (logins), `site_admins` (users who administer
+ * crgate itself), `orgs` (owners, members, teams, sso) and `repos` (visibility,
+ * collaborators, teams). Everything is checked before anything is
  * used, so a typo stops crgate from starting, or a reload from taking effect, instead of
  * quietly granting or withholding access. Errors name the entry as a path into the file.
  */
 export interface DirectoryData {
   readonly users: ReadonlySet<string>;
+  readonly siteAdmins: ReadonlySet<string>;
   readonly organizations: ReadonlyMap<string, Organization>;
   readonly repositories: ReadonlyMap<string, Repository>;
 }
@@ -33,7 +35,7 @@ const REPOSITORY_NAME = /^(?!\.\.?$)[a-z0-9._-]{1,100}$/;
 const TEAM = /^[a-z0-9][a-z0-9_-]{0,99}$/;
 
 const VISIBILITIES: readonly Visibility[] = ['private', 'internal', 'public'];
-const TOP_KEYS = ['users', 'orgs', 'repos'];
+const TOP_KEYS = ['users', 'site_admins', 'orgs', 'repos'];
 const ORGANIZATION_KEYS = ['owners', 'members', 'teams', 'sso'];
 const REPOSITORY_KEYS = ['visibility', 'collaborators', 'teams'];
 
@@ -173,7 +175,7 @@ function parseRepository(
   fullName: string,
   value: unknown,
   path: string,
-  { users, organizations }: Omit<DirectoryData, 'repositories'>,
+  { users, organizations }: Pick<DirectoryData, 'users' | 'organizations'>,
 ): Repository {
   const [owner, repo] = repositoryName(fullName, path);
   const org = organizations.get(owner);
@@ -221,5 +223,6 @@ export function parseDirectory(text: string): DirectoryData {
   const repos = table(root.repos, 'repos', repoName, (fullName, value, p) =>
     parseRepository(fullName, value, p, { users, organizations }),
   );
-  return { users, organizations, repositories: new Map(Object.entries(repos)) };
+  const siteAdmins = new Set(names(root.site_admins, 'site_admins', declaredUser(users)));
+  return { users, siteAdmins, organizations, repositories: new Map(Object.entries(repos)) };
 }

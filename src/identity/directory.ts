@@ -45,6 +45,8 @@ export interface Directory {
   /** Changes whenever the answers may have changed; cached decisions key on it. */
   version(): number;
   userExists(login: string): Promise<boolean>;
+  /** Site administrators manage crgate itself: other users' tokens, for one. */
+  isSiteAdmin(login: string): Promise<boolean>;
   namespaceKind(name: string): Promise<NamespaceKind | undefined>;
   organization(name: string): Promise<Organization | undefined>;
   repository(fullName: string): Promise<Repository | undefined>;

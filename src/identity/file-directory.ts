@@ -124,6 +124,10 @@ export class FileDirectory implements Directory {
     return this.data.users.has(login.toLowerCase());
   }
 
+  async isSiteAdmin(login: string): Promise<boolean> {
+    return this.data.siteAdmins.has(login.toLowerCase());
+  }
+
   async namespaceKind(name: string): Promise<NamespaceKind | undefined> {
     const lower = name.toLowerCase();
     if (this.data.users.has(lower)) return 'user';

@@ -2,6 +2,8 @@ import express from 'express';
 import type { Request, Response } from 'express';
 
 import { REGISTRY_SUBDOMAIN } from '../hosts';
+import { createAdminRouter } from './admin-tokens';
+import type { AdminParts } from './admin-tokens';
 import { requestFacts } from '../telemetry/access-log';
 
 /**
@@ -24,7 +26,7 @@ docker push ${registryHost}/NAMESPACE/IMAGE:TAG</pre>
 `;
 }
 
-export interface WebOriginParts {
+export interface WebOriginParts extends AdminParts {
   /** The public keys that verify crgate's bearer tokens, as a JWK Set. */
   readonly jwks: () => object;
 }
@@ -43,6 +45,8 @@ export function createWebApp(parts: WebOriginParts) {
     const host = requestFacts(req)?.public?.host ?? '';
     res.type('html').send(homePage(`${REGISTRY_SUBDOMAIN}.${host}`));
   });
+
+  app.use('/api/v3/admin', createAdminRouter(parts));
 
   app.use('/api/v3', (_req: Request, res: Response) => {
     res.status(404).json({ message: 'Not Found', documentation_url: DOCUMENTATION_URL });

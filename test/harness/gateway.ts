@@ -18,6 +18,7 @@ import { RegistryClient } from './registry-client';
  */
 export const TEST_DIRECTORY = `
 users: [octocat, hubot, mona, outsider]
+site_admins: [octocat]
 orgs:
   ns: {owners: [octocat], members: [hubot]}
   probe: {owners: [octocat]}

@@ -297,3 +297,19 @@ describe('file directory reloading', () => {
     expect(process.listenerCount('SIGHUP')).toBe(listeners);
   });
 });
+
+describe('site administrators', () => {
+  it('are declared users listed under site_admins', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'crgate-admins-')), 'directory.yaml');
+    writeFileSync(file, 'users: [octocat, mona]\nsite_admins: [Octocat]\n');
+
+    const directory = FileDirectory.load(file);
+
+    expect(await directory.isSiteAdmin('octocat')).toBe(true);
+    expect(await directory.isSiteAdmin('mona')).toBe(false);
+  });
+
+  it('must be declared users', () => {
+    expect(directoryError('users: [octocat]\nsite_admins: [zed]\n').path).toBe('site_admins[0]');
+  });
+});
