@@ -73,6 +73,34 @@ describe('authentication and authorization on /v2', () => {
       );
     });
 
+    it('stops bearer tokens issued from a token once it is revoked', async () => {
+      const { secret, record } = await gw.gateway.tokens.createPat({
+        user: 'octocat',
+        scopes: ['read:packages'],
+      });
+      const issued = await gw.client
+        .as({ username: 'octocat', password: secret })
+        .get('/token?scope=repository:octocat/revoked:pull')
+        .expect(200);
+      const pull = () =>
+        anonymous
+          .get('/v2/octocat/revoked/tags/list')
+          .set('Authorization', `Bearer ${issued.body.token}`);
+      const before = await pull();
+
+      await gw.gateway.tokens.revoke(record.id);
+      let after = await pull();
+      // crgate may answer from its one-second liveness cache until it asks Redis again.
+      for (let i = 0; i < 100 && after.status !== 401; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        after = await pull();
+      }
+
+      expect(before.status).toBe(404);
+      expect(after.status).toBe(401);
+      expect(after.headers['www-authenticate']).toContain('error="invalid_token"');
+    });
+
     it('lets a bearer token do what it grants', async () => {
       const token = await bearer('repository:octocat/granted:pull,push');
 
