@@ -2,6 +2,23 @@ import { readFileSync } from 'node:fs';
 
 import { parse as parseYaml } from 'yaml';
 
+import {
+  ConfigError,
+  parseBoolean,
+  parseChoice,
+  parseCount,
+  parseHostname,
+  parseListen,
+  parseMs,
+  parsePath,
+  parsePathList,
+  parseRedisUrl,
+  parseTokenTtl,
+  parseUrl,
+} from './config-values';
+
+export { ConfigError, parseListen } from './config-values';
+
 /**
  * crgate's configuration: read from `CRGATE_*` environment variables and an optional YAML
  * file (`CRGATE_CONFIG`), validated, defaulted and frozen. Environment variables win over
@@ -43,16 +60,6 @@ export interface ListenAddress {
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
-export class ConfigError extends Error {
-  constructor(
-    readonly key: string,
-    message: string,
-  ) {
-    super(`${key}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
 type Source = Readonly<Record<string, unknown>>;
 
 interface Setting<K extends keyof Config> {
@@ -71,103 +78,6 @@ function setting<K extends keyof Config>(
   describe: string,
 ): Setting<K> {
   return { key, env, fallback, parse, describe };
-}
-
-// Hostnames per RFC 1123, lower case, at least one label.
-const HOSTNAME =
-  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-
-function parseHostname(raw: string, name: string): string {
-  const value = raw.trim().toLowerCase();
-  if (!HOSTNAME.test(value)) {
-    throw new ConfigError(name, `"${raw}" is not a hostname (example: registry.example.com)`);
-  }
-  return value;
-}
-
-export function parseListen(raw: string, name: string): ListenAddress {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(raw.trim());
-  const port = Number(match?.[3]);
-  if (!match || port > 65535) {
-    throw new ConfigError(name, `"${raw}" is not host:port (example: 127.0.0.1:8080)`);
-  }
-  return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
-}
-
-function parseUrl(protocols: readonly string[]) {
-  return (raw: string, name: string): URL => {
-    let url: URL;
-    try {
-      url = new URL(raw.trim());
-    } catch {
-      throw new ConfigError(name, `"${raw}" is not a URL`);
-    }
-    if (!protocols.includes(url.protocol)) {
-      throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
-    }
-    return url;
-  };
-}
-
-function parseRedisUrl(raw: string, name: string): string {
-  return parseUrl(['redis:', 'rediss:'])(raw, name).toString();
-}
-
-function parseChoice<T extends string>(choices: readonly T[]) {
-  return (raw: string, name: string): T => {
-    const value = raw.trim().toLowerCase();
-    if (!(choices as readonly string[]).includes(value)) {
-      throw new ConfigError(name, `"${raw}" is not one of ${choices.join(', ')}`);
-    }
-    return value as T;
-  };
-}
-
-function parseBoolean(raw: string, name: string): boolean {
-  const value = raw.trim().toLowerCase();
-  if (['true', '1', 'yes'].includes(value)) return true;
-  if (['false', '0', 'no', ''].includes(value)) return false;
-  throw new ConfigError(name, `"${raw}" is not true or false`);
-}
-
-function parseMs(raw: string, name: string): number {
-  const value = Number(raw.trim());
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new ConfigError(name, `"${raw}" is not a positive whole number of milliseconds`);
-  }
-  return value;
-}
-
-function parsePath(raw: string): string {
-  return raw.trim();
-}
-
-function parsePathList(raw: string): readonly string[] {
-  return Object.freeze(
-    raw
-      .split(',')
-      .map((path) => path.trim())
-      .filter(Boolean),
-  );
-}
-
-function parseCount(raw: string, name: string): number {
-  const value = Number(raw.trim());
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new ConfigError(name, `"${raw}" is not a positive whole number`);
-  }
-  return value;
-}
-
-// distribution's token spec asks clients to expect at least 60 seconds.
-const MIN_TOKEN_TTL_SECONDS = 60;
-
-function parseTokenTtl(raw: string, name: string): number {
-  const value = Number(raw.trim());
-  if (!Number.isInteger(value) || value < MIN_TOKEN_TTL_SECONDS) {
-    throw new ConfigError(name, `"${raw}" is not a whole number of seconds, at least 60`);
-  }
-  return value;
 }
 
 /** Every setting, once: this table drives the environment, the file and the README. */
