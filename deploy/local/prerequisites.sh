@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 
 mode=${1:-run}
 packages=(docker-registry redis-server)
-if [ "$mode" = test ]; then packages+=(skopeo umoci docker.io); fi
+if [ "$mode" = test ]; then packages+=(skopeo umoci docker.io podman); fi
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"

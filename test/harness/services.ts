@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -29,6 +29,12 @@ function stopProcess(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
   });
+}
+
+/** Stops a service and removes its folder, data and log included. */
+async function stopIn(child: ChildProcess, dir: string): Promise<void> {
+  await stopProcess(child);
+  rmSync(dir, { recursive: true, force: true });
 }
 
 async function startProcess(
@@ -74,7 +80,7 @@ export async function startRegistry(): Promise<Service> {
     port,
     dir,
   );
-  return { url: `http://127.0.0.1:${port}`, port, dir, logFile, stop: () => stopProcess(child) };
+  return { url: `http://127.0.0.1:${port}`, port, dir, logFile, stop: () => stopIn(child, dir) };
 }
 
 export async function startRedis(): Promise<Service> {
@@ -89,5 +95,5 @@ export async function startRedis(): Promise<Service> {
     port,
     dir,
   );
-  return { url: `redis://127.0.0.1:${port}`, port, dir, logFile, stop: () => stopProcess(child) };
+  return { url: `redis://127.0.0.1:${port}`, port, dir, logFile, stop: () => stopIn(child, dir) };
 }
