@@ -22,6 +22,7 @@ interface Tally {
 
 function requestBytes(target: Target, load: LoadRun): Buffer {
   const lines = [`HEAD ${load.path} HTTP/1.1`, `Host: ${target.host}`, `Accept: ${load.accept}`];
+  if (target.authorization) lines.push(`Authorization: ${target.authorization}`);
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`);
 }
 

@@ -1,3 +1,4 @@
+import type { Credentials } from './credentials';
 import { runHeadClient } from './head-client';
 import type { Samples } from './report';
 import type { Settings } from './settings';
@@ -8,13 +9,20 @@ import type { LoadResult, LoadRun } from './wrk';
 /**
  * The manifest load: HEAD (the request `docker pull` starts with) from bench/head-client.ts,
  * and GET from wrk, which cannot send HEAD. For each load and number of connections, rounds
- * of one run per target, the order alternating by round as in the blob phase.
+ * of one run per sender, the order reversing by round as in the blob phase. crgate's requests
+ * carry a bearer token, fresh for each run; at `settings.basicHeadConnections`, HEAD also
+ * runs with Basic credentials, which crgate checks on every request, against the same direct
+ * runs.
  */
 export type ManifestLoadKind = 'head' | 'get';
+
+/** How requests to crgate sign in: a bearer token from /token, or the PAT as Basic password. */
+export type SignIn = 'bearer' | 'basic';
 
 export interface ManifestResult {
   readonly kind: ManifestLoadKind;
   readonly connections: number;
+  readonly signIn: SignIn;
   readonly requestsPerSecond: Samples;
   readonly p50Ms: Samples;
   readonly p99Ms: Samples;
@@ -25,8 +33,15 @@ export interface ManifestResult {
 export interface ManifestLoad {
   readonly path: string;
   readonly accept: string;
-  readonly orderOfRound: (round: number) => readonly Target[];
+  /** The scope of the bearer tokens: pull on the manifest's repository. */
+  readonly scope: string;
+  readonly direct: Target;
+  readonly crgate: Target;
+  readonly credentials: Credentials;
 }
+
+/** Who a run sends to: the registry direct, or crgate signed in one way. */
+type Sender = 'direct' | SignIn;
 
 const GENERATORS: Readonly<
   Record<ManifestLoadKind, (t: Target, l: LoadRun) => Promise<LoadResult>>
@@ -38,10 +53,29 @@ const GENERATORS: Readonly<
 const WARM_UP_SECONDS = 2;
 const WARM_UP_CONNECTIONS = 16;
 
-function emptyResult(kind: ManifestLoadKind, connections: number): ManifestResult {
+function signInsOf(settings: Settings, kind: ManifestLoadKind, connections: number): SignIn[] {
+  const basic = kind === 'head' && connections === settings.basicHeadConnections;
+  return basic ? ['bearer', 'basic'] : ['bearer'];
+}
+
+// Reversed on even rounds, so that drift in the machine favours no sender.
+function sendersOfRound(signIns: readonly SignIn[], round: number): Sender[] {
+  const senders: Sender[] = ['direct', ...signIns];
+  return round % 2 === 1 ? senders : senders.reverse();
+}
+
+// A bearer token per run: a run lasts seconds, a token 300 s.
+async function targetOf(load: ManifestLoad, sender: Sender): Promise<Target> {
+  if (sender === 'direct') return load.direct;
+  if (sender === 'basic') return load.credentials.basic;
+  return load.credentials.signIn(load.crgate, load.scope);
+}
+
+function emptyResult(kind: ManifestLoadKind, connections: number, signIn: SignIn): ManifestResult {
   return {
     kind,
     connections,
+    signIn,
     requestsPerSecond: { direct: [], crgate: [] },
     p50Ms: { direct: [], crgate: [] },
     p99Ms: { direct: [], crgate: [] },
@@ -49,17 +83,23 @@ function emptyResult(kind: ManifestLoadKind, connections: number): ManifestResul
   };
 }
 
-function record(result: ManifestResult, target: Target, load: LoadResult): void {
-  result.requestsPerSecond[target.name].push(load.requestsPerSecond);
-  result.p50Ms[target.name].push(load.p50Ms);
-  result.p99Ms[target.name].push(load.p99Ms);
-  result.failures[target.name] += load.failedResponses + load.socketErrors;
+/** A direct run counts for every result of its rounds; a crgate run for its own sign-in's. */
+function record(results: readonly ManifestResult[], sender: Sender, load: LoadResult): void {
+  const side = sender === 'direct' ? 'direct' : 'crgate';
+  for (const result of results.filter((r) => sender === 'direct' || r.signIn === sender)) {
+    result.requestsPerSecond[side].push(load.requestsPerSecond);
+    result.p50Ms[side].push(load.p50Ms);
+    result.p99Ms[side].push(load.p99Ms);
+    result.failures[side] += load.failedResponses + load.socketErrors;
+  }
 }
 
-// Lets V8 compile crgate's request path before anything is timed.
+// Lets V8 compile crgate's request paths, bearer and Basic, before anything is timed.
 async function warmUp(load: ManifestLoad): Promise<void> {
   const run = { ...load, connections: WARM_UP_CONNECTIONS, seconds: WARM_UP_SECONDS };
-  for (const target of load.orderOfRound(1)) await runHeadClient(target, run);
+  for (const sender of sendersOfRound(['bearer', 'basic'], 1)) {
+    await runHeadClient(await targetOf(load, sender), run);
+  }
 }
 
 async function measure(
@@ -67,15 +107,17 @@ async function measure(
   load: ManifestLoad,
   kind: ManifestLoadKind,
   connections: number,
-): Promise<ManifestResult> {
-  const result = emptyResult(kind, connections);
+): Promise<ManifestResult[]> {
+  const signIns = signInsOf(settings, kind, connections);
+  const results = signIns.map((signIn) => emptyResult(kind, connections, signIn));
   const run: LoadRun = { ...load, connections, seconds: settings.loadSeconds };
   for (let round = 1; round <= settings.rounds; round += 1) {
-    for (const target of load.orderOfRound(round)) {
-      record(result, target, await GENERATORS[kind](target, run));
+    for (const sender of sendersOfRound(signIns, round)) {
+      const target = await targetOf(load, sender);
+      record(results, sender, await GENERATORS[kind](target, run));
     }
   }
-  return result;
+  return results;
 }
 
 export async function runManifestPhase(
@@ -86,7 +128,7 @@ export async function runManifestPhase(
   const results: ManifestResult[] = [];
   for (const kind of ['head', 'get'] as const) {
     for (const connections of settings.loadConnections) {
-      results.push(await measure(settings, load, kind, connections));
+      results.push(...(await measure(settings, load, kind, connections)));
       process.stderr.write(
         `  manifest ${kind.toUpperCase()} at ${connections} connection(s) done\n`,
       );

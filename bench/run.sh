@@ -4,7 +4,12 @@
 # through crgate, and prints one table. Everything it starts is stopped, and the folder
 # removed, however the run ends.
 #
-# Sizes: BENCH_ROUNDS (4), BENCH_BLOB_MIB (1024), BENCH_CHUNK_MIB (64), BENCH_LOAD_SECONDS (4).
+# crgate runs with a directory of one user, bench (owner of bench/...), and a signing key of
+# its own; the driver signs in with a personal access token of bench's, kept in a file of the
+# temp folder that only this user can read.
+#
+# Sizes: BENCH_ROUNDS (4), BENCH_BLOB_MIB (1024), BENCH_CHUNK_MIB (64), BENCH_LOAD_SECONDS (4),
+# BENCH_TOKEN_LOAD_SECONDS (2).
 # BENCH_CRGATE_LOG_LEVEL (warn): the registry's access log is off, so crgate's is too.
 set -euo pipefail
 
@@ -58,6 +63,10 @@ crgate_port=$(free_port)
 metrics_port=$(free_port)
 registry_root="$work/registry"
 log_level=${BENCH_CRGATE_LOG_LEVEL:-warn}
+directory="$work/directory.yaml"
+printf 'users: [bench]\n' >"$directory"
+# A key file, as in production: without one crgate signs with a key that dies with it.
+(umask 077 && node dist/cli.js keygen >"$work/signing-key.pem")
 
 REGISTRY_HTTP_ADDR="127.0.0.1:$registry_port" \
   REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY="$registry_root" \
@@ -74,6 +83,7 @@ CRGATE_LISTEN="127.0.0.1:$crgate_port" CRGATE_METRICS_LISTEN="127.0.0.1:$metrics
   CRGATE_REGISTRY_URL="http://127.0.0.1:$registry_port" \
   CRGATE_REDIS_URL="redis://127.0.0.1:$redis_port" \
   CRGATE_PUBLIC_URL_SCHEME=http CRGATE_HOSTNAME=localhost CRGATE_LOG_LEVEL="$log_level" \
+  CRGATE_DIRECTORY="$directory" CRGATE_JWT_KEY_FILE="$work/signing-key.pem" \
   node dist/cli.js serve >"$work/crgate.log" 2>&1 &
 crgate_pid=$!
 pids+=("$crgate_pid")
@@ -82,12 +92,20 @@ wait_for "http://127.0.0.1:$registry_port/v2/" registry "$work/registry.log"
 # crgate's readiness covers the registry and Redis both.
 wait_for "http://127.0.0.1:$metrics_port/readyz" crgate "$work/crgate.log"
 
+# The token goes to a file, never to the terminal or a command line. It can pull and push
+# bench/..., which is all the driver does.
+pat_file="$work/pat"
+(umask 077 && CRGATE_REDIS_URL="redis://127.0.0.1:$redis_port" CRGATE_DIRECTORY="$directory" \
+  node dist/cli.js token create --user bench --scopes read:packages,write:packages \
+  --note benchmark >"$pat_file")
+
 # The driver runs in the background and is waited for: bash runs a trap only once the
 # foreground command has ended, and an interrupted run must stop now, not at its end.
 BENCH_WORK_DIR="$work" BENCH_REGISTRY_PORT="$registry_port" BENCH_REGISTRY_PID="$registry_pid" \
   BENCH_REGISTRY_ROOT="$registry_root" BENCH_CRGATE_PORT="$crgate_port" \
   BENCH_CRGATE_PID="$crgate_pid" BENCH_CRGATE_HOST="containers.localhost:$crgate_port" \
-  BENCH_CRGATE_LOG_LEVEL="$log_level" BENCH_CLK_TCK="$(getconf CLK_TCK)" \
+  BENCH_CRGATE_LOG_LEVEL="$log_level" BENCH_PAT_FILE="$pat_file" \
+  BENCH_CLK_TCK="$(getconf CLK_TCK)" \
   node node_modules/ts-node/dist/bin.js --transpile-only bench/driver.ts &
 pids=("$!" "${pids[@]}")
 status=0

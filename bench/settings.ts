@@ -2,7 +2,9 @@ import path from 'node:path';
 
 /**
  * What bench/run.sh hands the driver: where the services it started listen, their process
- * ids, and the size of the run. Sizes have defaults; the rest must be set.
+ * ids, the file holding crgate's personal access token, and the size of the run. Sizes have
+ * defaults; the rest must be set. The settings go into the results file, so they name the
+ * token's file and never hold the token.
  */
 export interface Settings {
   readonly workDir: string;
@@ -15,10 +17,20 @@ export interface Settings {
   /** The Host crgate serves the registry API on: `containers.<hostname>:<port>`. */
   readonly crgateHost: string;
   readonly crgateLogLevel: string;
+  /** A file holding a personal access token (`ghp_...`) of user `bench`, who owns `bench/`. */
+  readonly patFile: string;
   readonly ticksPerSecond: number;
   readonly rounds: number;
   readonly loadSeconds: number;
   readonly loadConnections: readonly number[];
+  /** The manifest HEAD load that also runs with Basic credentials, next to the bearer token. */
+  readonly basicHeadConnections: number;
+  readonly tokenConnections: readonly number[];
+  /**
+   * Token loads run shorter than manifest loads: each run is thousands of requests, against
+   * crgate alone, and the whole benchmark should stay within about 8 minutes.
+   */
+  readonly tokenLoadSeconds: number;
   readonly blobBytes: number;
   readonly chunkBytes: number;
   readonly resultsFile: string;
@@ -51,10 +63,14 @@ export function readSettings(): Settings {
     crgatePid: whole('BENCH_CRGATE_PID'),
     crgateHost: required('BENCH_CRGATE_HOST'),
     crgateLogLevel: required('BENCH_CRGATE_LOG_LEVEL'),
+    patFile: required('BENCH_PAT_FILE'),
     ticksPerSecond: whole('BENCH_CLK_TCK', 100),
     rounds: whole('BENCH_ROUNDS', 4),
     loadSeconds: whole('BENCH_LOAD_SECONDS', 4),
     loadConnections: [1, 16, 64],
+    basicHeadConnections: 16,
+    tokenConnections: [1, 16],
+    tokenLoadSeconds: whole('BENCH_TOKEN_LOAD_SECONDS', 2),
     blobBytes: whole('BENCH_BLOB_MIB', 1024) * MIB,
     chunkBytes: whole('BENCH_CHUNK_MIB', 64) * MIB,
     resultsFile: path.resolve(__dirname, 'results', 'latest.json'),

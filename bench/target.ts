@@ -5,8 +5,9 @@ import { pipeline } from 'node:stream/promises';
 
 /**
  * Where the benchmark sends registry API requests: registry:2 itself, or crgate in front of
- * it. Both listen on loopback; only the Host header differs, because crgate serves the
- * registry API on `containers.<hostname>` alone.
+ * it. Both listen on loopback; the Host header differs, because crgate serves the registry
+ * API on `containers.<hostname>` alone, and so do credentials: registry:2 has no auth, crgate
+ * wants a bearer token or Basic credentials on every request.
  */
 export type TargetName = 'direct' | 'crgate';
 
@@ -15,10 +16,17 @@ export interface Target {
   readonly port: number;
   readonly host: string;
   readonly agent: http.Agent;
+  /** The `Authorization` header of every request; a secret, so never printed. */
+  readonly authorization?: string;
 }
 
 export function createTarget(name: TargetName, port: number, host: string): Target {
   return { name, port, host, agent: new http.Agent({ keepAlive: true }) };
+}
+
+/** The same target, its requests carrying `authorization`. */
+export function withAuthorization(target: Target, authorization: string): Target {
+  return { ...target, authorization };
 }
 
 export interface Request {
@@ -60,6 +68,7 @@ function receive(res: http.IncomingMessage, onData?: (chunk: Buffer) => void): P
 export function send(target: Target, request: Request): Promise<Exchange> {
   const { body } = request;
   const headers: OutgoingHttpHeaders = { Host: target.host, ...request.headers };
+  if (target.authorization) headers.Authorization = target.authorization;
   if (Buffer.isBuffer(body)) headers['Content-Length'] = body.length;
 
   return new Promise<Exchange>((resolve, reject) => {

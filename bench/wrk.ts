@@ -31,7 +31,7 @@ interface WrkSummary {
   readonly socket_errors: number;
 }
 
-const SCRIPT = path.join(__dirname, 'manifest-get.lua');
+const SCRIPT = path.join(__dirname, 'get.lua');
 const MARKER = 'BENCH_RESULT ';
 const run = promisify(execFile);
 
@@ -45,13 +45,19 @@ function parseSummary(stdout: string): WrkSummary {
   return JSON.parse(line.slice(MARKER.length)) as WrkSummary;
 }
 
-/** A wrk run of manifest GETs (bench/manifest-get.lua) against one target. */
+/** A wrk run of GETs of `load.path` (bench/get.lua) against one target, with its credentials. */
 export async function runWrk(target: Target, load: LoadRun): Promise<LoadResult> {
   // wrk refuses fewer connections than threads, so one connection gets one thread.
   const threads = Math.min(2, load.connections);
   const url = `http://127.0.0.1:${target.port}${load.path}`;
   const args = ['-t', `${threads}`, '-c', `${load.connections}`, '-d', `${load.seconds}s`];
-  const env = { ...process.env, BENCH_HOST: target.host, BENCH_ACCEPT: load.accept };
+  const env = {
+    ...process.env,
+    BENCH_HOST: target.host,
+    BENCH_ACCEPT: load.accept,
+    // Through the environment, not the command line, where every process could read it.
+    BENCH_AUTHORIZATION: target.authorization ?? '',
+  };
 
   const pending = run('wrk', [...args, '-s', SCRIPT, url], { env });
   running.add(pending.child);

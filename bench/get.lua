@@ -1,9 +1,15 @@
--- wrk script: GET of one manifest. Host and Accept come from the environment so that one
--- script serves both targets (crgate answers only on containers.<hostname>). It is GET, not
--- HEAD: wrk 4.1 waits for the body a HEAD answer's Content-Length announces (wg/wrk#198).
+-- wrk script: GETs of one path (a manifest, or crgate's /token). Host, Accept and
+-- Authorization come from the environment so that one script serves every run: crgate answers
+-- only on containers.<hostname>, and only to a bearer token or Basic credentials, which the
+-- registry direct goes without. It is GET, not HEAD: wrk 4.1 waits for the body a HEAD
+-- answer's Content-Length announces (wg/wrk#198).
 wrk.method = "GET"
 wrk.headers["Host"] = os.getenv("BENCH_HOST")
 wrk.headers["Accept"] = os.getenv("BENCH_ACCEPT")
+local authorization = os.getenv("BENCH_AUTHORIZATION")
+if authorization ~= nil and authorization ~= "" then
+  wrk.headers["Authorization"] = authorization
+end
 
 -- One machine-readable line, so the driver needs no parsing of wrk's human-readable units.
 function done(summary, latency, requests)
