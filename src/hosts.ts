@@ -57,3 +57,17 @@ export function createHostRouter(config: Config): HostRouter {
     return { origin, public: { scheme, host, base: `${scheme}://${host}` } };
   };
 }
+
+/**
+ * The client's address, for rate limits and logs. Behind a trusted proxy it is the last
+ * `X-Forwarded-For` entry, the one that proxy added; earlier entries are the client's to
+ * invent. Otherwise it is the address of the connection.
+ */
+export function createAddressResolver(config: Config): (req: IncomingMessage) => string {
+  return (req) => {
+    const forwarded = config.trustProxy ? req.headers['x-forwarded-for'] : undefined;
+    const list = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
+    const last = list?.split(',').pop()?.trim();
+    return last || req.socket.remoteAddress || 'unknown';
+  };
+}

@@ -14,7 +14,7 @@ import { TokenStore } from './auth/token-store';
 import { ConfigError } from './config';
 import type { Config, ListenAddress } from './config';
 import { FileDirectory } from './identity/file-directory';
-import { createHostRouter, REGISTRY_SUBDOMAIN } from './hosts';
+import { createAddressResolver, createHostRouter, REGISTRY_SUBDOMAIN } from './hosts';
 import { drain } from './lifecycle/drain';
 import { createOpsApp } from './lifecycle/ops';
 import { checkReadiness } from './lifecycle/readiness';
@@ -87,7 +87,9 @@ async function createAuth(config: Config, logger: Logger, redis: Redis) {
     perUserPerMinute: config.authFailuresPerUser,
   });
   const passwords = new PasswordChecker(tokens, directory, limiter);
+  const addressOf = createAddressResolver(config);
   const tokenEndpoint = createTokenEndpoint({
+    addressOf,
     signer,
     store: tokens,
     directory,
@@ -97,7 +99,7 @@ async function createAuth(config: Config, logger: Logger, redis: Redis) {
     refreshTokenTtlSeconds: REFRESH_TOKEN_TTL_SECONDS,
   });
   const authenticator = new Authenticator(signer, tokens, passwords);
-  return { directory, tokens, service, tokenEndpoint, authenticator, signer, passwords };
+  return { directory, tokens, service, tokenEndpoint, authenticator, signer, passwords, addressOf };
 }
 
 export async function createGateway(

@@ -74,13 +74,14 @@ export class PasswordChecker {
   ) {}
 
   async check(secret: string, username: string, address: string): Promise<Principal> {
-    const wait = await this.limiter.blocked(address, username);
+    const wait = await this.limiter.blocked(address);
     if (wait !== undefined) throw new RateLimitedError(wait);
     try {
       return await principalFromSecret(this.store, this.directory, secret);
     } catch (error) {
-      if (error instanceof CredentialsError) await this.limiter.recordFailure(address, username);
-      throw error;
+      if (!(error instanceof CredentialsError)) throw error;
+      const userWait = await this.limiter.recordFailure(address, username);
+      throw userWait === undefined ? error : new RateLimitedError(userWait);
     }
   }
 }

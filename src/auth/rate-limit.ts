@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
 
 /**
- * Rate limit on failed authentications, per client address and per username, in fixed
- * one-minute windows kept in Redis so that every replica counts together. Only failures
- * count; a blocked client is refused before its credentials are even checked.
+ * Rate limits on failed authentications, in fixed one-minute windows kept in Redis so that
+ * every replica counts together. A client address that failed too often is refused before
+ * its credentials are checked. The username is counted too, but only ever turns a failure
+ * into a 429: crgate ignores the username when it signs someone in, so letting it block a
+ * valid token would let anyone lock a user out by sending bad passwords in their name.
  */
 export interface FailureLimits {
   readonly perAddressPerMinute: number;
@@ -12,9 +14,10 @@ export interface FailureLimits {
 
 const WINDOW_SECONDS = 60;
 
-function keys(address: string, username: string): [string, string] {
-  return [`crgate:cache:authfail:addr:${address}`, `crgate:cache:authfail:user:${username}`];
-}
+const KEYS = {
+  address: (address: string) => `crgate:cache:authfail:addr:${address}`,
+  user: (username: string) => `crgate:cache:authfail:user:${username.toLowerCase()}`,
+};
 
 export class FailureLimiter {
   constructor(
@@ -22,25 +25,23 @@ export class FailureLimiter {
     private readonly limits: FailureLimits,
   ) {}
 
-  /** Seconds to wait when this address or username failed too often; undefined otherwise. */
-  async blocked(address: string, username: string): Promise<number | undefined> {
-    const [byAddress, byUser] = keys(address, username.toLowerCase());
-    const [addressCount, userCount] = await this.redis.mget(byAddress, byUser);
-    const over =
-      Number(addressCount) >= this.limits.perAddressPerMinute
-        ? byAddress
-        : Number(userCount) >= this.limits.perUserPerMinute
-          ? byUser
-          : undefined;
-    if (!over) return undefined;
-    return Math.max(1, await this.redis.ttl(over));
+  /** Seconds this address must wait, when it failed too often; undefined otherwise. */
+  async blocked(address: string): Promise<number | undefined> {
+    const failures = Number(await this.redis.get(KEYS.address(address)));
+    if (failures < this.limits.perAddressPerMinute) return undefined;
+    return Math.max(1, await this.redis.ttl(KEYS.address(address)));
   }
 
-  async recordFailure(address: string, username: string): Promise<void> {
+  /** Counts a failure; resolves with the seconds to wait when the username is over its limit. */
+  async recordFailure(address: string, username: string): Promise<number | undefined> {
     const transaction = this.redis.multi();
-    for (const key of keys(address, username.toLowerCase())) {
+    for (const key of [KEYS.address(address), KEYS.user(username)]) {
       transaction.incr(key).expire(key, WINDOW_SECONDS, 'NX');
     }
-    await transaction.exec();
+    transaction.ttl(KEYS.user(username));
+    const results = (await transaction.exec()) ?? [];
+    const userFailures = Number(results[2]?.[1]);
+    const userTtl = Number(results[4]?.[1]);
+    return userFailures > this.limits.perUserPerMinute ? Math.max(1, userTtl) : undefined;
   }
 }

@@ -28,6 +28,8 @@ export interface TokenEndpointOptions {
   readonly store: TokenStore;
   readonly directory: Directory;
   readonly passwords: PasswordChecker;
+  /** The client's address, for the rate limit on failed sign-ins. */
+  readonly addressOf: (req: IncomingMessage) => string;
   /** The service name of the challenge; tokens are minted for it alone. */
   readonly service: string;
   readonly tokenTtlSeconds: number;
@@ -191,7 +193,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
 
     let principal: Principal;
     try {
-      principal = await principalFor(request, req.socket.remoteAddress ?? 'unknown');
+      principal = await principalFor(request, options.addressOf(req));
     } catch (error) {
       if (error instanceof CredentialsError) throw credentialsRefused(error.message);
       if (error instanceof RateLimitedError) {

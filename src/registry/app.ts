@@ -45,10 +45,7 @@ export interface RegistryOriginParts {
   readonly tokenEndpoint: (req: IncomingMessage, res: ServerResponse) => Promise<Principal>;
   /** The service name of challenges and tokens: `containers.<hostname>`. */
   readonly service: string;
-}
-
-export function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
+  readonly addressOf: (req: IncomingMessage) => string;
 }
 
 export function tooManyRequests(error: RateLimitedError): RegistryError {
@@ -76,7 +73,7 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
 
   async function authenticate(req: IncomingMessage, origin: PublicOrigin, route: RegistryRoute) {
     try {
-      return await authenticator.authenticate(req.headers.authorization, clientAddress(req));
+      return await authenticator.authenticate(req.headers.authorization, parts.addressOf(req));
     } catch (error) {
       if (error instanceof RateLimitedError) throw tooManyRequests(error);
       if (!(error instanceof AuthenticationError)) throw error;

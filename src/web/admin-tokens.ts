@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 
@@ -17,6 +19,7 @@ export interface AdminParts {
   readonly tokens: TokenStore;
   readonly directory: Directory;
   readonly passwords: PasswordChecker;
+  readonly addressOf: (req: IncomingMessage) => string;
 }
 
 const DOCUMENTATION_URL = 'https://github.com/crgate/crgate#tokens';
@@ -43,7 +46,7 @@ function requireSiteAdmin(parts: AdminParts) {
     const secret = secretOf(req);
     if (!secret) throw new ApiError(401, 'Requires authentication');
     try {
-      const principal = await parts.passwords.check(secret, '', req.socket.remoteAddress ?? '');
+      const principal = await parts.passwords.check(secret, '', parts.addressOf(req));
       const admin =
         principal.kind === 'user' && (await parts.directory.isSiteAdmin(principal.login));
       if (!admin) throw new ApiError(403, 'Must be a site administrator');

@@ -160,19 +160,22 @@ describe('the token endpoint', () => {
     expect(res.body.errors[0].code).toBe('INVALID_REQUEST');
   });
 
-  it('rate limits failed sign-ins per username with 429 and Retry-After', async () => {
+  it('turns failures past the per-username limit into 429, never locking out a valid token', async () => {
     const username = `guesser-${randomUUID()}`;
     const statuses: number[] = [];
     for (let i = 0; i < 11; i += 1) {
       statuses.push((await tokenGet('', 'wrong', username)).status);
     }
-    const blocked = await tokenGet('', gw.ownerToken, username);
+    const valid = await tokenGet('', gw.ownerToken, username);
+
+    const stillWrong = await tokenGet('', 'wrong', username);
 
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
     expect(statuses[10]).toBe(429);
-    expect(blocked.status).toBe(429);
-    expect(blocked.body.errors[0].code).toBe('TOOMANYREQUESTS');
-    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(stillWrong.body.errors[0].code).toBe('TOOMANYREQUESTS');
+    expect(Number(stillWrong.headers['retry-after'])).toBeGreaterThan(0);
+    // The username proves nothing, so failures in its name never lock its owner out.
+    expect(valid.status).toBe(200);
   });
 
   it('publishes the public keys that verify its tokens', async () => {
@@ -181,5 +184,36 @@ describe('the token endpoint', () => {
     expect(res.body.keys).toHaveLength(1);
     expect(res.body.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
     expect(res.body.keys[0].d).toBeUndefined();
+  });
+});
+
+describe('the per-address limit behind a trusted proxy', () => {
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    gw = await startGateway({ CRGATE_TRUST_PROXY: 'true', CRGATE_AUTH_FAILURES_PER_ADDRESS: '3' });
+  });
+  afterAll(() => gw.close());
+
+  function signIn(address: string, token: string) {
+    return request(`http://127.0.0.1:${gw.port}`)
+      .get('/token')
+      .set('Host', gw.registryHost)
+      .set('X-Forwarded-For', `203.0.113.99, ${address}`)
+      .auth('someone', token);
+  }
+
+  it('counts the address the proxy saw, and blocks it after too many failures', async () => {
+    const guesser = '198.51.100.23';
+    const failures = [];
+    for (let i = 0; i < 3; i += 1) failures.push((await signIn(guesser, 'wrong')).status);
+
+    const blocked = await signIn(guesser, gw.ownerToken);
+    const elsewhere = await signIn('192.0.2.7', gw.ownerToken);
+
+    expect(failures).toEqual([401, 401, 401]);
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.errors[0].code).toBe('TOOMANYREQUESTS');
+    expect(elsewhere.status).toBe(200);
   });
 });
