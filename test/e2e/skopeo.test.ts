@@ -284,8 +284,8 @@ test('stops a revoked token at once, bearer tokens issued from it included', asy
 
 test('never writes a token, password or Authorization header to the log', async () => {
   const { gateway: gw } = started();
-  await push(single.ref, remote('octocat/logged', '1'));
-  await pull(remote('octocat/logged', '1'));
+  await push(single.ref, remote('octocat/log-audit', '1'));
+  await pull(remote('octocat/log-audit', '1'));
 
   const written = JSON.stringify(gw.logs);
 
