@@ -80,11 +80,11 @@ describe('authentication and authorization on /v2', () => {
       });
       const issued = await gw.client
         .as({ username: 'octocat', password: secret })
-        .get('/token?scope=repository:octocat/revoked:pull')
+        .get('/token?scope=repository:octocat/bearer-revoked:pull')
         .expect(200);
       const pull = () =>
         anonymous
-          .get('/v2/octocat/revoked/tags/list')
+          .get('/v2/octocat/bearer-revoked/tags/list')
           .set('Authorization', `Bearer ${issued.body.token}`);
       const before = await pull();
 
