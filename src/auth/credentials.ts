@@ -1,4 +1,5 @@
 import type { Directory } from '../identity/directory';
+import { RegistryError } from '../registry/errors';
 import type { Principal } from './principal';
 import { tokenKind } from './token-format';
 import type { FailureLimiter } from './rate-limit';
@@ -63,6 +64,13 @@ export class RateLimitedError extends Error {
   constructor(readonly retryAfterSeconds: number) {
     super(`too many failed sign-ins; try again in ${retryAfterSeconds} s`);
   }
+}
+
+/** The 429 a rate-limited client gets on the registry origin. */
+export function tooManyRequests(error: RateLimitedError): RegistryError {
+  return new RegistryError('TOOMANYREQUESTS', error.message, undefined, {
+    'Retry-After': String(error.retryAfterSeconds),
+  });
 }
 
 /** Checks passwords (tokens) under the failure rate limit. */

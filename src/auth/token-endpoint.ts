@@ -6,13 +6,19 @@ import type { Directory } from '../identity/directory';
 import { isValidRepositoryName } from '../registry/classify';
 import { RegistryError } from '../registry/errors';
 import { REFUSALS_CLAIM } from './authenticate';
-import { CredentialsError, parseBasic, principalOf, RateLimitedError } from './credentials';
+import {
+  CredentialsError,
+  parseBasic,
+  principalOf,
+  RateLimitedError,
+  tooManyRequests,
+} from './credentials';
 import type { PasswordChecker } from './credentials';
 import type { TokenSigner } from './jwt';
 import { TokenError } from './jwt';
 import { ANONYMOUS } from './principal';
 import type { Principal } from './principal';
-import { parseScope, ScopeError } from './scope';
+import { mergeAccess, parseScope, ScopeError } from './scope';
 import type { AccessEntry } from './scope';
 import type { TokenStore } from './token-store';
 
@@ -149,7 +155,8 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
   }
 
   async function issue(request: TokenRequest, principal: Principal) {
-    const asked = request.scopes.flatMap((scope) => parseScope(scope));
+    // Clients repeat scopes (skopeo asks for the same one twice); one entry per resource.
+    const asked = mergeAccess(request.scopes.flatMap((scope) => parseScope(scope)));
     const refusals: Record<string, string> = {};
     const access = await Promise.all(asked.map((entry) => grant(entry, principal, refusals)));
     const extra = claimsOf(principal);
@@ -196,10 +203,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
       principal = await principalFor(request, options.addressOf(req));
     } catch (error) {
       if (error instanceof CredentialsError) throw credentialsRefused(error.message);
-      if (error instanceof RateLimitedError) {
-        const retryAfter = { 'Retry-After': String(error.retryAfterSeconds) };
-        throw new RegistryError('TOOMANYREQUESTS', error.message, undefined, retryAfter);
-      }
+      if (error instanceof RateLimitedError) throw tooManyRequests(error);
       throw error;
     }
     const body = await issueOrRefuse(request, principal);

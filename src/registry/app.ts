@@ -5,7 +5,7 @@ import type { Logger } from 'winston';
 import { authorize, mayMountFrom } from '../access/authorize';
 import type { Authentication, Authenticator } from '../auth/authenticate';
 import { AuthenticationError } from '../auth/authenticate';
-import { RateLimitedError } from '../auth/credentials';
+import { RateLimitedError, tooManyRequests } from '../auth/credentials';
 import { unauthorized } from '../auth/challenge';
 import { principalId } from '../auth/principal';
 import type { Principal } from '../auth/principal';
@@ -15,13 +15,7 @@ import type { RequestFacts } from '../telemetry/access-log';
 import type { Metrics } from '../telemetry/metrics';
 import { classify } from './classify';
 import type { RegistryRoute } from './classify';
-import {
-  API_VERSION,
-  API_VERSION_HEADER,
-  asRegistryError,
-  RegistryError,
-  writeRegistryError,
-} from './errors';
+import { API_VERSION, API_VERSION_HEADER, asRegistryError, writeRegistryError } from './errors';
 import type { Forwarder } from './forward';
 
 /**
@@ -46,12 +40,6 @@ export interface RegistryOriginParts {
   /** The service name of challenges and tokens: `containers.<hostname>`. */
   readonly service: string;
   readonly addressOf: (req: IncomingMessage) => string;
-}
-
-export function tooManyRequests(error: RateLimitedError): RegistryError {
-  return new RegistryError('TOOMANYREQUESTS', error.message, undefined, {
-    'Retry-After': String(error.retryAfterSeconds),
-  });
 }
 
 function isTokenPath(url: string): boolean {
