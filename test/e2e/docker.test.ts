@@ -6,7 +6,7 @@ import type { Dockerd } from '../harness/dockerd';
 import { startGateway } from '../harness/gateway';
 import type { TestGateway } from '../harness/gateway';
 import { makeTempDir, removeDir } from '../harness/images';
-import { run } from '../harness/tools';
+import { skopeoDigest as skopeoDigestAs } from '../harness/tools';
 import type { ToolOutput } from '../harness/tools';
 
 /**
@@ -87,17 +87,8 @@ async function repoDigests(image: string): Promise<string[]> {
   return JSON.parse(stdout) as string[];
 }
 
-async function skopeoDigest(image: string): Promise<string> {
-  const { stdout } = await run('skopeo', [
-    'inspect',
-    '--tls-verify=false',
-    '--creds',
-    `octocat:${started().gateway.ownerToken}`,
-    '--format',
-    '{{.Digest}}',
-    `docker://${image}`,
-  ]);
-  return stdout.trim();
+function skopeoDigest(image: string): Promise<string> {
+  return skopeoDigestAs(image, 'octocat', started().gateway.ownerToken);
 }
 
 /** The `ID: status` lines docker push prints for each layer once it is done with it. */

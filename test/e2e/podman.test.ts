@@ -9,7 +9,7 @@ import { buildSingleImage, removeDir } from '../harness/images';
 import type { OciImage } from '../harness/images';
 import { createPodman } from '../harness/podman';
 import type { Podman } from '../harness/podman';
-import { run } from '../harness/tools';
+import { skopeoDigest as skopeoDigestAs } from '../harness/tools';
 import type { ToolOutput } from '../harness/tools';
 
 /**
@@ -113,17 +113,8 @@ async function removeLocal(name: string): Promise<void> {
   await expect(podman('image', 'exists', Id)).rejects.toThrow(/exit 1/);
 }
 
-async function skopeoDigest(name: string): Promise<string> {
-  const { stdout } = await run('skopeo', [
-    'inspect',
-    '--tls-verify=false',
-    '--creds',
-    `octocat:${started().gateway.ownerToken}`,
-    '--format',
-    '{{.Digest}}',
-    `docker://${name}`,
-  ]);
-  return stdout.trim();
+function skopeoDigest(name: string): Promise<string> {
+  return skopeoDigestAs(name, 'octocat', started().gateway.ownerToken);
 }
 
 test('logs in with a token on standard input and is refused with a wrong one', async () => {

@@ -39,28 +39,32 @@ export class RegistryClient {
       : test;
   }
 
+  private send(method: 'get' | 'head' | 'post' | 'put' | 'patch' | 'delete', path: string) {
+    return this.prepare(request(`http://127.0.0.1:${this.port}`)[method](path));
+  }
+
   get(path: string): Test {
-    return this.prepare(request(`http://127.0.0.1:${this.port}`).get(path));
+    return this.send('get', path);
   }
 
   head(path: string): Test {
-    return this.prepare(request(`http://127.0.0.1:${this.port}`).head(path));
+    return this.send('head', path);
   }
 
   post(path: string): Test {
-    return this.prepare(request(`http://127.0.0.1:${this.port}`).post(path));
+    return this.send('post', path);
   }
 
   put(path: string): Test {
-    return this.prepare(request(`http://127.0.0.1:${this.port}`).put(path));
+    return this.send('put', path);
   }
 
   patch(path: string): Test {
-    return this.prepare(request(`http://127.0.0.1:${this.port}`).patch(path));
+    return this.send('patch', path);
   }
 
   delete(path: string): Test {
-    return this.prepare(request(`http://127.0.0.1:${this.port}`).delete(path));
+    return this.send('delete', path);
   }
 
   /** The path and query of a Location crgate handed out, after checking it is on our origin. */

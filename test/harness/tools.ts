@@ -48,3 +48,17 @@ export async function run(
     throw new Error(`\`${commandLine}\` failed (exit ${failure.code}):\n${output}`);
   }
 }
+
+/** The manifest digest skopeo sees for an image through crgate, signed in with a token. */
+export async function skopeoDigest(image: string, username: string, token: string) {
+  const { stdout } = await run('skopeo', [
+    'inspect',
+    '--tls-verify=false',
+    '--creds',
+    `${username}:${token}`,
+    '--format',
+    '{{.Digest}}',
+    `docker://${image}`,
+  ]);
+  return stdout.trim();
+}
