@@ -8,6 +8,10 @@ import { freePort, waitForPort } from './harness/ports';
 
 const CLI = path.resolve(__dirname, '..', 'src', 'cli.ts');
 
+// Each command is a fresh Node process compiling TypeScript on the fly: seconds apiece on a
+// busy machine, and some tests run four of them.
+jest.setTimeout(120_000);
+
 function runCli(args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', CLI, ...args], {
     env: { PATH: process.env.PATH, ...env },
