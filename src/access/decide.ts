@@ -34,8 +34,9 @@ const SCOPE_FOR: Readonly<Record<RegistryAction, PackageScope>> = {
 };
 
 function scopeAllows(scopes: readonly PackageScope[], action: RegistryAction): boolean {
+  // write:packages implies read:packages, as on GitHub.
   if (action === 'pull')
-    return scopes.some((s) => s.endsWith(':packages') && s !== 'delete:packages');
+    return scopes.includes('read:packages') || scopes.includes('write:packages');
   return scopes.includes(SCOPE_FOR[action]);
 }
 
