@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 
-import request from 'supertest';
-
 import { requireEnv, startGateway } from './harness/gateway';
 import type { TestGateway } from './harness/gateway';
 
@@ -22,11 +20,11 @@ async function eventually(check: () => boolean): Promise<boolean> {
 
 describe('subdomain isolation', () => {
   let gw: TestGateway;
-  let http: ReturnType<typeof request>;
+  let http: TestGateway['http'];
 
   beforeAll(async () => {
     gw = await startGateway();
-    http = request(`http://127.0.0.1:${gw.port}`);
+    ({ http } = gw);
   });
   afterAll(() => gw.close());
 
@@ -115,7 +113,7 @@ describe('behind a trusted proxy', () => {
   afterAll(() => gw.close());
 
   it('routes on X-Forwarded-Host and hands out URLs with X-Forwarded-Proto', async () => {
-    const res = await request(`http://127.0.0.1:${gw.port}`)
+    const res = await gw.http
       .post('/v2/octocat/proxied/blobs/uploads/')
       .set('Host', `10.1.2.3:${gw.port}`)
       .set('X-Forwarded-Host', 'containers.localhost')

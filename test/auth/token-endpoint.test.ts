@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 
-import request from 'supertest';
-
 import { ALL_SCOPES, startGateway } from '../harness/gateway';
 import type { TestGateway } from '../harness/gateway';
 
@@ -20,11 +18,11 @@ function claimsOf(token: string): Claims {
 
 describe('the token endpoint', () => {
   let gw: TestGateway;
-  let http: ReturnType<typeof request>;
+  let http: TestGateway['http'];
 
   beforeAll(async () => {
     gw = await startGateway();
-    http = request(`http://127.0.0.1:${gw.port}`);
+    ({ http } = gw);
   });
   afterAll(() => gw.close());
 
@@ -196,7 +194,7 @@ describe('the per-address limit behind a trusted proxy', () => {
   afterAll(() => gw.close());
 
   function signIn(address: string, token: string) {
-    return request(`http://127.0.0.1:${gw.port}`)
+    return gw.http
       .get('/token')
       .set('Host', gw.registryHost)
       .set('X-Forwarded-For', `203.0.113.99, ${address}`)

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 
+import request from 'supertest';
 import { transports } from 'winston';
 
 import { loadConfig } from '../../src/config';
@@ -56,6 +57,8 @@ export interface TestGateway {
   readonly ownerToken: string;
   /** A registry client signed in as octocat with Basic credentials. */
   readonly client: RegistryClient;
+  /** supertest on the public listener; the caller sets the Host. */
+  readonly http: ReturnType<typeof request>;
   /** A new personal access token. */
   createToken(user: string, scopes: readonly PackageScope[], ssoOrgs?: string[]): Promise<string>;
   close(): Promise<void>;
@@ -118,6 +121,7 @@ export async function startGateway(
     logs,
     ownerToken,
     client: new RegistryClient(port, registryHost, { username: 'octocat', password: ownerToken }),
+    http: request(`http://127.0.0.1:${port}`),
     createToken,
     close: async () => {
       await gateway.close();

@@ -42,9 +42,7 @@ describe('the operations listener', () => {
   });
 
   it('is not served on the public listener', async () => {
-    const res = await request(`http://127.0.0.1:${gw.port}`)
-      .get('/metrics')
-      .set('Host', gw.webHost);
+    const res = await gw.http.get('/metrics').set('Host', gw.webHost);
 
     expect(res.status).toBe(404);
   });

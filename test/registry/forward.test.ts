@@ -13,7 +13,7 @@ describe('the /v2 pass-through to a real registry', () => {
 
   beforeAll(async () => {
     gw = await startGateway();
-    client = gw.client;
+    ({ client } = gw);
   });
   afterAll(() => gw.close());
 

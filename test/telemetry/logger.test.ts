@@ -9,7 +9,7 @@ describe('request logging', () => {
 
   beforeAll(async () => {
     gw = await startGateway();
-    client = gw.client;
+    ({ client } = gw);
   });
   afterAll(() => gw.close());
 

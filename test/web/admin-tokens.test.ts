@@ -10,7 +10,7 @@ describe('the token administration API', () => {
   beforeAll(async () => {
     gw = await startGateway();
     api = (method, path, token = gw.ownerToken) => {
-      const test = request(`http://127.0.0.1:${gw.port}`)[method](`/api/v3/admin${path}`);
+      const test = gw.http[method](`/api/v3/admin${path}`);
       test.set('Host', gw.webHost);
       return token ? test.set('Authorization', `token ${token}`) : test;
     };
