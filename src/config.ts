@@ -51,6 +51,8 @@ export interface Config {
   /** Failed sign-ins allowed per client address, and per username, in a minute. */
   readonly authFailuresPerAddress: number;
   readonly authFailuresPerUser: number;
+  /** How long a cached authorization decision may be reused while nothing it rests on changes. */
+  readonly decisionCacheTtlSeconds: number;
 }
 
 export interface ListenAddress {
@@ -187,6 +189,13 @@ export const SETTINGS = [
     '10',
     parseCount,
     'failed sign-ins per username per minute before 429',
+  ),
+  setting(
+    'decisionCacheTtlSeconds',
+    'CRGATE_DECISION_CACHE_TTL_SECONDS',
+    '300',
+    parseCount,
+    'lifetime in Redis of a cached authorization decision, in seconds',
   ),
 ] as const;
 

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 
+import { AccessControl } from './access/decide';
+import { DecisionCache } from './access/decision-cache';
 import { Authenticator } from './auth/authenticate';
 import { PasswordChecker } from './auth/credentials';
 import { FailureLimiter } from './auth/rate-limit';
@@ -18,7 +20,10 @@ import { createAddressResolver, createHostRouter, REGISTRY_SUBDOMAIN } from './h
 import { drain } from './lifecycle/drain';
 import { createOpsApp } from './lifecycle/ops';
 import { checkReadiness } from './lifecycle/readiness';
+import { PackageObserver } from './packages/observe';
+import { PackageStore } from './packages/package-store';
 import { createRegistryHandler } from './registry/app';
+import { createBlobReader } from './registry/blob-reader';
 import { RegistryError, writeRegistryError } from './registry/errors';
 import { createForwarder } from './registry/forward';
 import { connectRedis } from './state/redis';
@@ -36,6 +41,7 @@ export interface Gateway {
   readonly redis: Redis;
   readonly tokens: TokenStore;
   readonly directory: FileDirectory;
+  readonly packages: PackageStore;
   /** Starts both listeners; resolves with the ports actually bound (port 0 picks one). */
   listen(): Promise<{ port: number; metricsPort: number }>;
   /** Drains in-flight requests (up to the drain time) and releases everything. */
@@ -66,7 +72,7 @@ function misdirected(hostname: string): RegistryError {
 // Refresh tokens stand in for a password on the client; they die with their access token.
 const REFRESH_TOKEN_TTL_SECONDS = 90 * 24 * 3600;
 
-async function createAuth(config: Config, logger: Logger, redis: Redis) {
+async function createAuth(config: Config, logger: Logger, redis: Redis, metrics: Metrics) {
   if (!config.directory) {
     throw new ConfigError('CRGATE_DIRECTORY', 'required: the YAML file of users, orgs and repos');
   }
@@ -88,18 +94,32 @@ async function createAuth(config: Config, logger: Logger, redis: Redis) {
   });
   const passwords = new PasswordChecker(tokens, directory, limiter);
   const addressOf = createAddressResolver(config);
+  const packages = new PackageStore(redis);
+  const cache = new DecisionCache(redis, config.decisionCacheTtlSeconds);
+  const access = new AccessControl(directory, packages, cache, metrics, logger);
   const tokenEndpoint = createTokenEndpoint({
     addressOf,
     signer,
     store: tokens,
-    directory,
+    access,
     passwords,
     service,
     tokenTtlSeconds: config.tokenTtlSeconds,
     refreshTokenTtlSeconds: REFRESH_TOKEN_TTL_SECONDS,
   });
   const authenticator = new Authenticator(signer, tokens, passwords);
-  return { directory, tokens, service, tokenEndpoint, authenticator, signer, passwords, addressOf };
+  return {
+    directory,
+    tokens,
+    packages,
+    access,
+    service,
+    tokenEndpoint,
+    authenticator,
+    signer,
+    passwords,
+    addressOf,
+  };
 }
 
 export async function createGateway(
@@ -109,13 +129,21 @@ export async function createGateway(
   const logger = options.logger ?? createCrgateLogger(config.logLevel);
   const metrics = createMetrics();
   const redis = connectRedis(config.redisUrl, logger);
-  const auth = await createAuth(config, logger, redis).catch((error: unknown) => {
+  const auth = await createAuth(config, logger, redis, metrics).catch((error: unknown) => {
     redis.disconnect();
     throw error;
   });
   const forwarder = createForwarder(config, logger, metrics);
   const routeHost = createHostRouter(config);
-  const handleRegistry = createRegistryHandler({ forwarder, metrics, logger, ...auth });
+  const observer = new PackageObserver({
+    store: auth.packages,
+    directory: auth.directory,
+    readBlob: createBlobReader(config.registryUrl, config.registryTimeoutMs),
+    hostname: config.hostname,
+    scheme: config.publicUrlScheme,
+    logger,
+  });
+  const handleRegistry = createRegistryHandler({ forwarder, metrics, logger, observer, ...auth });
   const webApp = createWebApp({ ...auth, jwks: () => auth.signer.jwks() });
   let inFlight = 0;
   let draining = false;
@@ -151,6 +179,7 @@ export async function createGateway(
     redis,
     tokens: auth.tokens,
     directory: auth.directory,
+    packages: auth.packages,
     async listen() {
       const port = await listenOn(server, config.listen);
       const metricsPort = await listenOn(opsServer, config.metricsListen);

@@ -1,10 +1,8 @@
 import type { Authentication } from '../auth/authenticate';
 import type { AccessEntry } from '../auth/scope';
-import type { Directory } from '../identity/directory';
 import type { RegistryRoute } from '../registry/classify';
 import { RegistryError } from '../registry/errors';
-import { decide } from './decide';
-import type { RegistryAction } from './decide';
+import type { AccessControl, RegistryAction } from './decide';
 
 /**
  * The authorize step of the registry origin. A bearer token carries its grant, decided when
@@ -28,27 +26,36 @@ export function accessAllows(
   return actions.includes(action) || actions.includes('*');
 }
 
+function catalogAllowed(access: readonly AccessEntry[]): boolean {
+  const entry = access.find((e) => e.type === 'registry' && e.name === 'catalog');
+  return entry?.actions.includes('*') ?? false;
+}
+
 function denied(message: string): Verdict {
   return { outcome: 'denied', error: new RegistryError('DENIED', message) };
 }
 
+const AUTHENTICATION_REQUIRED: Verdict = {
+  outcome: 'challenge',
+  message: 'authentication required',
+  insufficient: false,
+};
+
 async function byBearer(
-  directory: Directory,
+  control: AccessControl,
   auth: Authentication & { access: readonly AccessEntry[] },
   repository: string,
   action: RegistryAction,
 ): Promise<Verdict> {
   if (accessAllows(auth.access, repository, action)) return ALLOWED;
-  if (auth.principal.kind === 'anonymous') {
-    return { outcome: 'challenge', message: 'authentication required', insufficient: false };
-  }
+  if (auth.principal.kind === 'anonymous') return AUTHENTICATION_REQUIRED;
   const refusal = auth.refusals?.[repository];
   if (refusal) return denied(refusal);
 
   // The token was asked for less than this request needs. If a new token could grant it,
   // send the client for one; if not, say why now rather than after another round trip.
   const issuer = await auth.issuer?.();
-  const decision = issuer ? await decide(directory, issuer, repository, [action]) : undefined;
+  const decision = issuer ? await control.decide(issuer, repository, [action]) : undefined;
   if (decision && !decision.granted.includes(action)) {
     return denied(decision.refusal ?? `permission denied on ${repository}`);
   }
@@ -57,48 +64,57 @@ async function byBearer(
 }
 
 async function byDecision(
-  directory: Directory,
+  control: AccessControl,
   auth: Authentication,
   repository: string,
   action: RegistryAction,
 ): Promise<Verdict> {
-  const decision = await decide(directory, auth.principal, repository, [action]);
+  const decision = await control.decide(auth.principal, repository, [action]);
   if (decision.granted.includes(action)) return ALLOWED;
-  if (auth.principal.kind === 'anonymous') {
-    return { outcome: 'challenge', message: 'authentication required', insufficient: false };
-  }
+  if (auth.principal.kind === 'anonymous') return AUTHENTICATION_REQUIRED;
   return denied(decision.refusal ?? `permission denied on ${repository}`);
 }
 
 /** Whether this authenticated request may do what its route asks. */
 export async function authorize(
-  directory: Directory,
+  control: AccessControl,
   route: RegistryRoute,
   auth: Authentication,
 ): Promise<Verdict> {
   if (route.kind === 'base') {
-    return auth.principal.kind === 'anonymous'
-      ? { outcome: 'challenge', message: 'authentication required', insufficient: false }
-      : ALLOWED;
+    return auth.principal.kind === 'anonymous' ? AUTHENTICATION_REQUIRED : ALLOWED;
   }
-  if (route.kind === 'catalog' || !route.repository || !route.action) {
-    // TODO: the catalog lists only readable packages once package records exist.
-    return auth.principal.kind === 'anonymous'
-      ? { outcome: 'challenge', message: 'authentication required', insufficient: false }
-      : denied('the catalog is not available; list a package’s tags instead');
-  }
+  if (route.kind === 'catalog') return catalogVerdict(auth);
+  if (!route.repository || !route.action) return denied('permission denied');
+
   const action = route.action as RegistryAction;
   return auth.access
-    ? byBearer(directory, { ...auth, access: auth.access }, route.repository, action)
-    : byDecision(directory, auth, route.repository, action);
+    ? byBearer(control, { ...auth, access: auth.access }, route.repository, action)
+    : byDecision(control, auth, route.repository, action);
+}
+
+/**
+ * Anyone may ask for the catalog: it lists only the packages the asker may pull. A bearer
+ * token must carry `registry:catalog:*`, as registry:2 requires; Basic credentials need not.
+ */
+function catalogVerdict(auth: Authentication): Verdict {
+  if (auth.access) {
+    if (catalogAllowed(auth.access)) return ALLOWED;
+    return {
+      outcome: 'challenge',
+      message: 'this token does not cover the catalog',
+      insufficient: true,
+    };
+  }
+  return auth.principal.kind === 'anonymous' ? AUTHENTICATION_REQUIRED : ALLOWED;
 }
 
 /** Whether a cross-repository mount may read its source; if not, it becomes a plain upload. */
 export async function mayMountFrom(
-  directory: Directory,
+  control: AccessControl,
   auth: Authentication,
   source: string,
 ): Promise<boolean> {
   if (auth.access) return accessAllows(auth.access, source, 'pull');
-  return (await decide(directory, auth.principal, source, ['pull'])).granted.includes('pull');
+  return (await control.decide(auth.principal, source, ['pull'])).granted.includes('pull');
 }

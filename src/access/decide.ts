@@ -1,19 +1,24 @@
+import type { Logger } from 'winston';
+
 import type { Principal } from '../auth/principal';
 import type { PackageScope } from '../auth/token-store';
 import type { Directory } from '../identity/directory';
+import { splitRepository } from '../packages/package';
+import type { Package, PackageRole } from '../packages/package';
+import type { PackageStore } from '../packages/package-store';
+import { RegistryError } from '../registry/errors';
+import type { Metrics } from '../telemetry/metrics';
+import type { DecisionCache, FullDecision } from './decision-cache';
+import { anonymousRole, userRole, workflowRole } from './roles';
 
 /**
- * What a principal may do on a repository (DESIGN.md, "Who may do what"): a role from
- * ownership, capped by the token's scopes, intersected with what was asked.
- *
- * TODO: this is the identity issue's share of the rules (namespace ownership, organization
- * membership, a workflow on its own repository's packages). Package records, visibility,
- * linked repositories and access lists arrive with the access-control issue and replace the
- * role computation below; the scope cap and the intersection stay as they are.
+ * What a principal may do on a package (DESIGN.md, "Who may do what"): a role, capped by the
+ * token's scopes, intersected with what was asked. Asking for more is not an error; the
+ * client gets less, with a refusal that says why.
  */
 export type RegistryAction = 'pull' | 'push' | 'delete';
 
-export type PackageRole = 'read' | 'write' | 'admin';
+export const REGISTRY_ACTIONS: readonly RegistryAction[] = ['pull', 'push', 'delete'];
 
 export interface Decision {
   readonly granted: readonly RegistryAction[];
@@ -40,65 +45,145 @@ function scopeAllows(scopes: readonly PackageScope[], action: RegistryAction): b
   return scopes.includes(SCOPE_FOR[action]);
 }
 
-function namespaceOf(repository: string): string {
-  return repository.split('/', 1)[0] as string;
+/** The part of a principal its decisions rest on: a token's scopes never change, so its id. */
+function cacheIdentity(principal: Principal): string {
+  return principal.kind === 'anonymous' ? 'anonymous' : `${principal.kind}:${principal.tokenId}`;
 }
 
-async function userRole(directory: Directory, login: string, namespace: string) {
-  if (namespace === login) return 'admin';
-  const org = await directory.organization(namespace);
-  if (!org) return undefined;
-  if (org.owners.includes(login)) return 'admin';
-  return org.members.includes(login) ? 'write' : undefined;
+export class AccessControl {
+  constructor(
+    private readonly directory: Directory,
+    private readonly packages: PackageStore,
+    private readonly cache: DecisionCache,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+  ) {}
+
+  async decide(
+    principal: Principal,
+    repository: string,
+    asked: readonly RegistryAction[],
+  ): Promise<Decision> {
+    const full = await this.decideAll(principal, repository);
+    const granted = asked.filter((action) => full.granted.includes(action));
+    const refusal = asked.map((action) => full.refusals[action]).find(Boolean);
+    return refusal ? { granted, refusal } : { granted };
+  }
+
+  /** The decision for every action, from the cache when it is still true. */
+  private async decideAll(principal: Principal, repository: string): Promise<FullDecision> {
+    const identity = cacheIdentity(principal);
+    const directoryVersion = this.directory.version();
+    const cached = await this.cache.lookup(identity, repository, directoryVersion).catch(() => {
+      this.metrics.decisions.inc({ cache: 'degraded' });
+      return undefined;
+    });
+    if (cached?.hit) {
+      this.metrics.decisions.inc({ cache: 'hit' });
+      return cached.hit;
+    }
+
+    const pkg = await this.readPackage(repository);
+    const decision = await this.compute(principal, repository, pkg);
+    if (cached) {
+      this.metrics.decisions.inc({ cache: 'miss' });
+      const versions = { revision: pkg?.record.revision ?? null, directoryVersion };
+      await this.cache.store(identity, repository, versions, decision).catch(() => undefined);
+    }
+    return decision;
+  }
+
+  private async readPackage(repository: string): Promise<Package | undefined> {
+    try {
+      return await this.packages.get(repository);
+    } catch (error) {
+      // Without the package record there is nothing to decide from: refuse, never allow.
+      this.metrics.decisions.inc({ cache: 'unavailable' });
+      this.logger.warn('package record unreadable; refusing', { error: String(error) });
+      throw new RegistryError(
+        'UNAVAILABLE',
+        'access control is unavailable, retry later',
+        undefined,
+        { 'Retry-After': '5' },
+      );
+    }
+  }
+
+  private async compute(
+    principal: Principal,
+    repository: string,
+    pkg: Package | undefined,
+  ): Promise<FullDecision> {
+    const { namespace } = splitRepository(repository);
+    const sso = await this.ssoRefusal(principal, namespace);
+    if (sso) return { granted: [], refusals: { pull: sso, push: sso, delete: sso } };
+
+    const role = await this.roleOf(principal, namespace, pkg);
+    const byRole = role ? ROLE_ACTIONS[role] : [];
+    const granted =
+      principal.kind === 'user'
+        ? byRole.filter((action) => scopeAllows(principal.scopes, action))
+        : byRole;
+    return { granted, refusals: refusalsFor(principal, repository, pkg, byRole, granted) };
+  }
+
+  private async roleOf(principal: Principal, namespace: string, pkg: Package | undefined) {
+    if (principal.kind === 'user') {
+      return userRole(this.directory, principal.login, namespace, pkg);
+    }
+    if (principal.kind === 'workflow') return workflowRole(principal, namespace, pkg);
+    return anonymousRole(pkg);
+  }
+
+  private async ssoRefusal(principal: Principal, namespace: string) {
+    if (principal.kind !== 'user') return undefined;
+    const org = await this.directory.organization(namespace);
+    if (!org?.requireSso || principal.ssoOrgs.includes(org.name)) return undefined;
+    return `organization ${org.name} requires SSO authorization for this token; authorize it for ${org.name} and try again`;
+  }
 }
 
-function workflowRole(repository: string, principal: Principal & { kind: 'workflow' }) {
-  // A workflow publishes the packages named after its repository, in its owner's namespace.
-  const [owner, name] = principal.repository.split('/') as [string, string];
-  const own = repository === `${owner}/${name}` || repository.startsWith(`${owner}/${name}/`);
-  if (!own) return undefined;
-  return principal.permission === 'write' ? 'admin' : 'read';
-}
-
-async function ssoRefusal(directory: Directory, principal: Principal, namespace: string) {
-  if (principal.kind !== 'user') return undefined;
-  const org = await directory.organization(namespace);
-  if (!org?.requireSso || principal.ssoOrgs.includes(org.name)) return undefined;
-  return `organization ${org.name} requires SSO authorization for this token; authorize it for ${org.name} and try again`;
-}
-
-export async function decide(
-  directory: Directory,
+function refusalsFor(
   principal: Principal,
   repository: string,
-  asked: readonly RegistryAction[],
-): Promise<Decision> {
-  const namespace = namespaceOf(repository);
-  if (principal.kind === 'anonymous') {
-    return { granted: [], refusal: 'sign in to use this package' };
-  }
-  const sso = await ssoRefusal(directory, principal, namespace);
-  if (sso) return { granted: [], refusal: sso };
-
-  const role =
-    principal.kind === 'user'
-      ? await userRole(directory, principal.login, namespace)
-      : workflowRole(repository, principal);
-  const byRole = role ? asked.filter((action) => ROLE_ACTIONS[role].includes(action)) : [];
-  const granted =
-    principal.kind === 'user'
-      ? byRole.filter((action) => scopeAllows(principal.scopes, action))
-      : byRole;
-  return { granted, refusal: refusalFor(repository, asked, byRole, granted) };
-}
-
-function refusalFor(
-  repository: string,
-  asked: readonly RegistryAction[],
+  pkg: Package | undefined,
   byRole: readonly RegistryAction[],
   granted: readonly RegistryAction[],
-): string | undefined {
-  const lacking = byRole.find((action) => !granted.includes(action));
-  if (lacking) return `this token lacks the ${SCOPE_FOR[lacking]} scope, needed to ${lacking}`;
-  return granted.length < asked.length ? `permission denied on ${repository}` : undefined;
+): Partial<Record<RegistryAction, string>> {
+  const refusals: Partial<Record<RegistryAction, string>> = {};
+  for (const action of REGISTRY_ACTIONS) {
+    if (granted.includes(action)) continue;
+    refusals[action] = byRole.includes(action)
+      ? `this token lacks the ${SCOPE_FOR[action]} scope, needed to ${action}`
+      : roleRefusal(principal, repository, pkg, action);
+  }
+  return refusals;
+}
+
+function roleRefusal(
+  principal: Principal,
+  repository: string,
+  pkg: Package | undefined,
+  action: RegistryAction,
+): string {
+  if (
+    principal.kind === 'workflow' &&
+    pkg &&
+    action === 'push' &&
+    principal.permission === 'write'
+  ) {
+    // The stumbling block of ghcr.io users: the package exists, but not for this workflow.
+    return (
+      `the package ${repository} exists and is neither linked to ${principal.repository} nor ` +
+      `grants it Actions access; a package admin can give ${principal.repository} the write ` +
+      'role under the package settings, "Manage Actions access"'
+    );
+  }
+  if (principal.kind === 'workflow' && !pkg) {
+    return `a workflow of ${principal.repository} publishes packages only into its own namespace`;
+  }
+  if (principal.kind === 'workflow' && principal.permission === 'read' && action !== 'pull') {
+    return `this workflow token has packages: read; give the workflow packages: write`;
+  }
+  return `permission denied on ${repository}`;
 }

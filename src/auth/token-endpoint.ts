@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { decide } from '../access/decide';
-import type { RegistryAction } from '../access/decide';
-import type { Directory } from '../identity/directory';
+import { REGISTRY_ACTIONS } from '../access/decide';
+import type { AccessControl } from '../access/decide';
 import { isValidRepositoryName } from '../registry/classify';
 import { RegistryError } from '../registry/errors';
 import { REFUSALS_CLAIM } from './authenticate';
@@ -32,7 +31,7 @@ import type { TokenStore } from './token-store';
 export interface TokenEndpointOptions {
   readonly signer: TokenSigner;
   readonly store: TokenStore;
-  readonly directory: Directory;
+  readonly access: AccessControl;
   readonly passwords: PasswordChecker;
   /** The client's address, for the rate limit on failed sign-ins. */
   readonly addressOf: (req: IncomingMessage) => string;
@@ -51,7 +50,6 @@ interface TokenRequest {
     { readonly username: string; readonly password: string } | { readonly refreshToken: string };
 }
 
-const ALL_ACTIONS: readonly RegistryAction[] = ['pull', 'push', 'delete'];
 const MAX_FORM_BYTES = 16 * 1024;
 
 function invalidRequest(message: string): RegistryError {
@@ -107,7 +105,7 @@ async function fromForm(req: IncomingMessage): Promise<TokenRequest> {
 }
 
 export function createTokenEndpoint(options: TokenEndpointOptions) {
-  const { signer, store, directory } = options;
+  const { signer, store, access: control } = options;
 
   async function principalFor(request: TokenRequest, address: string): Promise<Principal> {
     const credentials = request.credentials;
@@ -141,15 +139,17 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
     principal: Principal,
     refusals: Record<string, string>,
   ): Promise<AccessEntry> {
-    // TODO: registry:catalog:* needs package records to list only readable packages (the
-    // access-control issue); until then no token grants the catalog.
+    // Everyone may list the catalog: it shows each asker only the packages they may pull.
+    if (entry.type === 'registry' && entry.name === 'catalog' && entry.actions.includes('*')) {
+      return { type: entry.type, name: entry.name, actions: ['*'] };
+    }
     if (entry.type !== 'repository' || entry.class || !isValidRepositoryName(entry.name)) {
       return { ...entry, actions: [] };
     }
     const asked = entry.actions.includes('*')
-      ? ALL_ACTIONS
-      : ALL_ACTIONS.filter((action) => entry.actions.includes(action));
-    const decision = await decide(directory, principal, entry.name, asked);
+      ? REGISTRY_ACTIONS
+      : REGISTRY_ACTIONS.filter((action) => entry.actions.includes(action));
+    const decision = await control.decide(principal, entry.name, asked);
     if (decision.refusal) refusals[entry.name] = decision.refusal;
     return { type: entry.type, name: entry.name, actions: [...decision.granted] };
   }

@@ -5,7 +5,7 @@ import type { Organization, Repository, RepositoryRole, Visibility } from './dir
 
 /**
  * The grammar of the directory file: `users` (logins), `site_admins` (users who administer
- * crgate itself), `orgs` (owners, members, teams, sso) and `repos` (visibility,
+ * crgate itself), `orgs` (owners, members, teams, sso, members_can_create_packages) and `repos` (visibility,
  * collaborators, teams). Everything is checked before anything is
  * used, so a typo stops crgate from starting, or a reload from taking effect, instead of
  * quietly granting or withholding access. Errors name the entry as a path into the file.
@@ -36,7 +36,7 @@ const TEAM = /^[a-z0-9][a-z0-9_-]{0,99}$/;
 
 const VISIBILITIES: readonly Visibility[] = ['private', 'internal', 'public'];
 const TOP_KEYS = ['users', 'site_admins', 'orgs', 'repos'];
-const ORGANIZATION_KEYS = ['owners', 'members', 'teams', 'sso'];
+const ORGANIZATION_KEYS = ['owners', 'members', 'teams', 'sso', 'members_can_create_packages'];
 const REPOSITORY_KEYS = ['visibility', 'collaborators', 'teams'];
 
 type Mapping = Readonly<Record<string, unknown>>;
@@ -78,6 +78,10 @@ function choice<T extends string>(value: unknown, choices: readonly T[], path: s
     throw new DirectoryError(path, `${JSON.stringify(value)} is not one of ${choices.join(', ')}`);
   }
   return lower as T;
+}
+
+function flag(value: unknown, fallback: boolean, path: string): boolean {
+  return absent(value) ? fallback : choice(value, ['true', 'false'], path) === 'true';
 }
 
 /** A list of names, each once; `check` refuses the ones that may not appear here. */
@@ -149,8 +153,18 @@ function parseOrganization(org: string, value: unknown, path: string, users: Rea
     }),
   );
 
-  const sso = absent(fields.sso) ? 'false' : choice(fields.sso, ['true', 'false'], at(path, 'sso'));
-  return Object.freeze({ name: org, owners, members, teams, requireSso: sso === 'true' });
+  return Object.freeze({
+    name: org,
+    owners,
+    members,
+    teams,
+    requireSso: flag(fields.sso, false, at(path, 'sso')),
+    membersCanCreatePackages: flag(
+      fields.members_can_create_packages,
+      true,
+      at(path, 'members_can_create_packages'),
+    ),
+  });
 }
 
 function repositoryName(raw: string, path: string): [owner: string, name: string] {

@@ -25,6 +25,8 @@ export interface Organization {
   readonly teams: Readonly<Record<string, readonly string[]>>;
   /** Tokens must be SSO-authorized for this organization to act in it. */
   readonly requireSso: boolean;
+  /** Whether members who are not owners may publish new packages (GitHub's org setting). */
+  readonly membersCanCreatePackages: boolean;
 }
 
 export interface Repository {
@@ -42,8 +44,11 @@ export interface Repository {
 export type NamespaceKind = 'user' | 'org';
 
 export interface Directory {
-  /** Changes whenever the answers may have changed; cached decisions key on it. */
-  version(): number;
+  /**
+   * Changes whenever the answers may have changed, and is the same on every replica that
+   * holds the same answers: cached decisions, shared in Redis, key on it.
+   */
+  version(): string;
   userExists(login: string): Promise<boolean>;
   /** Site administrators manage crgate itself: other users' tokens, for one. */
   isSiteAdmin(login: string): Promise<boolean>;

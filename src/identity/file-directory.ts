@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import path from 'node:path';
@@ -26,7 +27,13 @@ export { DirectoryError } from './directory-file-schema';
 // Editors save in bursts (truncate, write, rename); reload once the burst has settled.
 const DEBOUNCE_MS = 100;
 
-function readDirectoryFile(file: string): DirectoryData {
+interface Loaded {
+  readonly data: DirectoryData;
+  /** A digest of the file's text: replicas reading the same file agree on it. */
+  readonly version: string;
+}
+
+function readDirectoryFile(file: string): Loaded {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -35,7 +42,8 @@ function readDirectoryFile(file: string): DirectoryData {
   }
 
   try {
-    return parseDirectory(text);
+    const version = createHash('sha256').update(text).digest('base64url').slice(0, 16);
+    return { data: parseDirectory(text), version };
   } catch (error) {
     if (error instanceof DirectoryError) throw new DirectoryError(error.path, error.reason, file);
     throw error;
@@ -63,7 +71,6 @@ function roleOf(data: DirectoryData, fullName: string, login: string): Repositor
 }
 
 export class FileDirectory implements Directory {
-  private generation = 1;
   private logger: Logger | undefined;
   private watcher: FSWatcher | undefined;
   private pending: NodeJS.Timeout | undefined;
@@ -74,8 +81,12 @@ export class FileDirectory implements Directory {
   private constructor(
     /** The file, as an absolute path. */
     readonly file: string,
-    private data: DirectoryData,
+    private loaded: Loaded,
   ) {}
+
+  private get data(): DirectoryData {
+    return this.loaded.data;
+  }
 
   /** Reads and validates the file; throws DirectoryError, naming file and entry, if it is bad. */
   static load(file: string): FileDirectory {
@@ -83,8 +94,8 @@ export class FileDirectory implements Directory {
     return new FileDirectory(absolute, readDirectoryFile(absolute));
   }
 
-  version(): number {
-    return this.generation;
+  version(): string {
+    return this.loaded.version;
   }
 
   /** Reads the file again; false, keeping the last good directory, when it is bad. */
@@ -157,7 +168,7 @@ export class FileDirectory implements Directory {
 
   private refresh(trigger: string): boolean {
     try {
-      this.data = readDirectoryFile(this.file);
+      this.loaded = readDirectoryFile(this.file);
     } catch (error) {
       if (!(error instanceof DirectoryError)) throw error;
       this.logger?.warn('directory reload refused; the last good directory stays in force', {
@@ -165,13 +176,16 @@ export class FileDirectory implements Directory {
         trigger,
         entry: error.path,
         error: error.reason,
-        version: this.generation,
+        version: this.loaded.version,
       });
       return false;
     }
 
-    this.generation += 1;
-    this.logger?.info('directory reloaded', { file: this.file, trigger, version: this.generation });
+    this.logger?.info('directory reloaded', {
+      file: this.file,
+      trigger,
+      version: this.loaded.version,
+    });
     return true;
   }
 

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'winston';
 
 import { authorize, mayMountFrom } from '../access/authorize';
+import type { AccessControl } from '../access/decide';
 import type { Authentication, Authenticator } from '../auth/authenticate';
 import { AuthenticationError } from '../auth/authenticate';
 import { RateLimitedError, tooManyRequests } from '../auth/credentials';
@@ -10,13 +11,16 @@ import { unauthorized } from '../auth/challenge';
 import { principalId } from '../auth/principal';
 import type { Principal } from '../auth/principal';
 import type { PublicOrigin } from '../hosts';
-import type { Directory } from '../identity/directory';
+import type { PackageObserver } from '../packages/observe';
+import type { PackageStore } from '../packages/package-store';
 import type { RequestFacts } from '../telemetry/access-log';
 import type { Metrics } from '../telemetry/metrics';
+import { answerCatalog } from './catalog';
 import { classify } from './classify';
 import type { RegistryRoute } from './classify';
 import { API_VERSION, API_VERSION_HEADER, asRegistryError, writeRegistryError } from './errors';
 import type { Forwarder } from './forward';
+import { pushedManifest, readManifest } from './manifest-push';
 
 /**
  * The registry origin (`containers.<hostname>`), DESIGN.md's chain: classify, authenticate,
@@ -35,7 +39,9 @@ export interface RegistryOriginParts {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly authenticator: Authenticator;
-  readonly directory: Directory;
+  readonly access: AccessControl;
+  readonly packages: PackageStore;
+  readonly observer: PackageObserver;
   readonly tokenEndpoint: (req: IncomingMessage, res: ServerResponse) => Promise<Principal>;
   /** The service name of challenges and tokens: `containers.<hostname>`. */
   readonly service: string;
@@ -57,7 +63,7 @@ function withoutMount(url: string): string {
 }
 
 export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandler {
-  const { authenticator, directory, service } = parts;
+  const { authenticator, access, service } = parts;
 
   async function authenticate(req: IncomingMessage, origin: PublicOrigin, route: RegistryRoute) {
     try {
@@ -71,7 +77,7 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
   }
 
   async function admit(route: RegistryRoute, auth: Authentication, origin: PublicOrigin) {
-    const verdict = await authorize(directory, route, auth);
+    const verdict = await authorize(access, route, auth);
     if (verdict.outcome === 'denied') throw verdict.error;
     if (verdict.outcome === 'challenge') {
       const error = verdict.insufficient ? 'insufficient_scope' : undefined;
@@ -91,7 +97,13 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
     const auth = await authenticate(req, origin, route);
     facts.principal = principalId(auth.principal);
     await admit(route, auth, origin);
-    if (route.mountFrom && !(await mayMountFrom(directory, auth, route.mountFrom))) {
+    if (route.kind === 'catalog') {
+      const principal = (await auth.issuer?.()) ?? auth.principal;
+      return answerCatalog(parts, principal, new URL(req.url ?? '/', 'http://x').searchParams, res);
+    }
+    if (route.kind === 'manifest' && req.method === 'PUT')
+      return pushManifest(req, res, origin, route, auth);
+    if (route.mountFrom && !(await mayMountFrom(access, auth, route.mountFrom))) {
       req.url = withoutMount(req.url ?? '');
     }
 
@@ -99,6 +111,31 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
       countUpload(res, parts.metrics);
     }
     parts.forwarder.forward(req, res, origin);
+  }
+
+  /** Reads and checks the manifest, forwards it, and records the package before answering. */
+  async function pushManifest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    origin: PublicOrigin,
+    route: RegistryRoute,
+    auth: Authentication,
+  ) {
+    const upload = await readManifest(req);
+    const { repository = '', reference = '' } = route;
+    parts.forwarder.forward(req, res, origin, {
+      body: upload.body,
+      beforeResponse: async (registryResponse) => {
+        const pushed = pushedManifest(
+          upload,
+          repository,
+          reference,
+          auth.principal,
+          registryResponse,
+        );
+        if (pushed) await parts.observer.manifestPushed(pushed);
+      },
+    });
   }
 
   return (req, res, facts) => {

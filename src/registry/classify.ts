@@ -116,6 +116,12 @@ function repositoryRoute(rest: string, method: string, query: URLSearchParams): 
     if (!isValidRepositoryName(repository)) {
       throw new RegistryError('NAME_INVALID', 'invalid repository name', { name: repository });
     }
+    if (!repository.includes('/')) {
+      // Every package lives in a namespace, as on ghcr.io: there is no `library/` default.
+      throw new RegistryError('NAME_INVALID', 'a repository is NAMESPACE/PACKAGE', {
+        name: repository,
+      });
+    }
     checkMethod(kind, method);
     if (reference !== undefined) checkReference(kind, method, reference);
 

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 
 import httpProxy from 'http-proxy';
 import type { Logger } from 'winston';
@@ -19,10 +20,23 @@ import {
 
 /**
  * The forward step: streams a request to registry:2 and its response back, with no body
- * buffered in either direction, over a pool of kept-alive upstream connections.
+ * buffered in either direction, over a pool of kept-alive upstream connections. Manifests
+ * are the exception: crgate reads them before the registry does, and sends the bytes it read.
  */
+export interface ForwardOptions {
+  /** The request body, already read by crgate. */
+  readonly body?: Buffer;
+  /** Runs once the registry has answered, before the client hears the answer. */
+  readonly beforeResponse?: (registryResponse: IncomingMessage) => Promise<void>;
+}
+
 export interface Forwarder {
-  forward(req: IncomingMessage, res: ServerResponse, origin: PublicOrigin): void;
+  forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    origin: PublicOrigin,
+    options?: ForwardOptions,
+  ): void;
   readonly agent: http.Agent;
   close(): void;
 }
@@ -39,6 +53,7 @@ export function createForwarder(config: Config, logger: Logger, metrics: Metrics
   const agent = createAgent(config.registryUrl);
   const registryHost = config.registryUrl.host;
   const origins = new WeakMap<IncomingMessage, PublicOrigin>();
+  const hooks = new WeakMap<IncomingMessage, NonNullable<ForwardOptions['beforeResponse']>>();
   const proxy = httpProxy.createProxyServer({
     target: config.registryUrl.origin,
     agent,
@@ -57,11 +72,14 @@ export function createForwarder(config: Config, logger: Logger, metrics: Metrics
     });
   });
 
-  proxy.on('proxyRes', (proxyRes, req) => {
+  proxy.on('proxyRes', (proxyRes, req, res) => {
     const origin = origins.get(req);
     stripResponseHopByHop(proxyRes.headers);
     if (origin) rewriteLocation(proxyRes.headers, origin, registryHost);
     ensureApiVersion(proxyRes.headers);
+
+    const hook = hooks.get(req);
+    if (hook) respondAfter(hook, proxyRes, res).catch(() => res.destroy());
   });
 
   const onError = (error: Error, req: IncomingMessage, res: ServerResponse): void => {
@@ -86,14 +104,35 @@ export function createForwarder(config: Config, logger: Logger, metrics: Metrics
 
   return {
     agent,
-    forward(req, res, origin) {
+    forward(req, res, origin, options = {}) {
       origins.set(req, origin);
+      if (options.beforeResponse) hooks.set(req, options.beforeResponse);
       const headers = forwardingHeaders(origin, req.socket.remoteAddress);
-      proxy.web(req, res, { headers }, (error) => onError(error, req, res));
+      const web: httpProxy.ServerOptions = {
+        headers,
+        selfHandleResponse: options.beforeResponse !== undefined,
+        ...(options.body ? { buffer: Readable.from([options.body]) } : {}),
+      };
+      proxy.web(req, res, web, (error) => onError(error, req, res));
     },
     close() {
       proxy.close();
       agent.destroy();
     },
   };
+}
+
+/** Hands the registry's answer to the client once the hook is done (it never throws). */
+async function respondAfter(
+  hook: NonNullable<ForwardOptions['beforeResponse']>,
+  registryResponse: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  await hook(registryResponse).catch(() => undefined);
+  // The rewrite steps blank the headers they drop; writeHead refuses blank values.
+  const headers = Object.entries(registryResponse.headers).filter(
+    ([, value]) => value !== undefined,
+  );
+  res.writeHead(registryResponse.statusCode ?? 502, Object.fromEntries(headers));
+  registryResponse.pipe(res);
 }

@@ -10,6 +10,8 @@ export interface Metrics {
   readonly requestDuration: Histogram<'origin' | 'route' | 'method'>;
   readonly uploadsInFlight: Gauge;
   readonly registryFailures: Counter<'reason'>;
+  /** Authorization decisions by how the cache served them: hit, miss, degraded, unavailable. */
+  readonly decisions: Counter<'cache'>;
 }
 
 // Manifest reads take milliseconds; blob transfers take up to the upload time limit.
@@ -43,6 +45,12 @@ export function createMetrics(): Metrics {
       name: 'crgate_registry_failures_total',
       help: 'Requests the registry could not answer (connection refused, reset, timed out).',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    decisions: new Counter({
+      name: 'crgate_access_decisions_total',
+      help: 'Authorization decisions: cache hit, miss, degraded (cache unreadable, decided from records) or unavailable (refused with 503).',
+      labelNames: ['cache'],
       registers: [registry],
     }),
   };

@@ -175,7 +175,7 @@ describe('authentication and authorization on /v2', () => {
   });
 
   describe('workflow tokens', () => {
-    it('stand for their repository’s workflow, whatever the username', async () => {
+    it('publish into their own namespace, but not into a package another published', async () => {
       const { secret } = await gw.gateway.tokens.createWorkflowToken({
         repository: 'acme/web',
         permission: 'write',
@@ -183,10 +183,16 @@ describe('authentication and authorization on /v2', () => {
       });
       const workflow = gw.client.as({ username: 'whoever', password: secret });
 
-      await workflow.pushBlob('acme/web', randomBytes(100));
-      const res = await workflow.post(UPLOADS('acme/other')).expect(403);
+      await gw.client.pushImage('acme/others-package', '1');
 
-      expect(res.body.errors[0].code).toBe('DENIED');
+      await workflow.pushBlob('acme/web', randomBytes(100));
+      await workflow.pushBlob('acme/new-package', randomBytes(100));
+      const foreign = await workflow.post(UPLOADS('octocat/app')).expect(403);
+      const taken = await workflow.post(UPLOADS('acme/others-package')).expect(403);
+
+      expect(foreign.body.errors[0].code).toBe('DENIED');
+      expect(taken.body.errors[0].code).toBe('DENIED');
+      expect(taken.body.errors[0].message).toContain('Manage Actions access');
     });
   });
 

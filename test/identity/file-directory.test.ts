@@ -117,6 +117,7 @@ repos:
       members: ['hubot', 'mona'],
       teams: { builders: ['hubot'] },
       requireSso: false,
+      membersCanCreatePackages: true,
     });
     await expect(directory.repository('Acme/Web')).resolves.toMatchObject({
       fullName: 'acme/web',
@@ -131,14 +132,17 @@ repos:
     });
   });
 
-  it('stores names in lower case and reads sso', async () => {
+  it('stores names in lower case and reads the organization settings', async () => {
     const directory = load(
-      directoryFile('users: [Ada]\norgs: {Lab: {owners: [ADA], sso: true}}\nrepos: {LAB/Web: }\n'),
+      directoryFile(
+        'users: [Ada]\norgs: {Lab: {owners: [ADA], sso: true, members_can_create_packages: false}}\nrepos: {LAB/Web: }\n',
+      ),
     );
 
     await expect(directory.organization('lab')).resolves.toMatchObject({
       owners: ['ada'],
       requireSso: true,
+      membersCanCreatePackages: false,
     });
     await expect(directory.repositoryRole('lab/web', 'ada')).resolves.toBe('admin');
   });
@@ -158,6 +162,10 @@ repos:
     ['users: [hubot]\norgs: {acme: {owners: [hubot], members: [hubot]}}', 'orgs.acme.members[0]'],
     ['users: [octocat]\norgs: {acme: {ownerz: [octocat]}}', 'orgs.acme.ownerz'],
     ['users: [octocat]\norgs: {acme: {sso: maybe}}', 'orgs.acme.sso'],
+    [
+      'users: [octocat]\norgs: {acme: {members_can_create_packages: 1}}',
+      'orgs.acme.members_can_create_packages',
+    ],
     ['users: [octocat]\norgs: {octocat: {}}', 'orgs.octocat'],
     ['users: [octocat]\norgs: {acme: {}, ACME: {}}', 'orgs.ACME'],
     ['users: [octocat]\norgs: {acme_corp: {}}', 'orgs.acme_corp'],
@@ -222,21 +230,28 @@ repos:
 describe('file directory reloading', () => {
   const CHANGED = EXAMPLE.replace('collaborators: {mona: read}', 'collaborators: {mona: admin}');
 
-  it('starts at version 1 and counts each good reload', () => {
-    const directory = load(directoryFile(EXAMPLE));
+  it('versions the directory by its content, the same for every replica reading it', () => {
+    const file = directoryFile(EXAMPLE);
+    const directory = load(file);
+    const replica = load(directoryFile(EXAMPLE));
+    const first = directory.version();
 
-    expect(directory.version()).toBe(1);
+    expect(replica.version()).toBe(first);
     expect(directory.reload()).toBe(true);
-    expect(directory.version()).toBe(2);
+    expect(directory.version()).toBe(first);
+    writeFileSync(file, CHANGED);
+    expect(directory.reload()).toBe(true);
+    expect(directory.version()).not.toBe(first);
   });
 
   it('picks up a change to the file', async () => {
     const file = directoryFile(EXAMPLE);
     const directory = load(file);
+    const before = directory.version();
     directory.watch(capturedLogger().logger);
 
     writeFileSync(file, CHANGED);
-    await until(() => directory.version() > 1);
+    await until(() => directory.version() !== before);
 
     await expect(directory.repositoryRole('acme/web', 'mona')).resolves.toBe('admin');
   });
@@ -244,11 +259,12 @@ describe('file directory reloading', () => {
   it('picks up a file an editor renamed over the old one', async () => {
     const file = directoryFile(EXAMPLE);
     const directory = load(file);
+    const before = directory.version();
     directory.watch(capturedLogger().logger);
 
     writeFileSync(`${file}.swp`, CHANGED);
     renameSync(`${file}.swp`, file);
-    await until(() => directory.version() > 1);
+    await until(() => directory.version() !== before);
 
     await expect(directory.repositoryRole('acme/web', 'mona')).resolves.toBe('admin');
   });
@@ -257,12 +273,13 @@ describe('file directory reloading', () => {
     const file = directoryFile(EXAMPLE);
     const directory = load(file);
     const { logger, logs } = capturedLogger();
+    const before = directory.version();
     directory.watch(logger);
 
     writeFileSync(file, EXAMPLE.replace('visibility: public', 'visibility: open'));
     await until(() => logs.some((line) => line.level === 'warn'));
 
-    expect(directory.version()).toBe(1);
+    expect(directory.version()).toBe(before);
     expect(directory.reload()).toBe(false);
     await expect(directory.repository('octocat/hello')).resolves.toMatchObject({
       visibility: 'public',
@@ -276,24 +293,28 @@ describe('file directory reloading', () => {
   it('reloads on SIGHUP', async () => {
     const file = directoryFile(EXAMPLE);
     const directory = load(file);
+    const before = directory.version();
     writeFileSync(file, CHANGED);
     directory.watch(capturedLogger().logger);
 
     process.emit('SIGHUP', 'SIGHUP');
 
-    expect(directory.version()).toBe(2);
+    expect(directory.version()).not.toBe(before);
     await expect(directory.repositoryRole('acme/web', 'mona')).resolves.toBe('admin');
   });
 
   it('stops listening for SIGHUP once closed', () => {
     const listeners = process.listenerCount('SIGHUP');
-    const directory = load(directoryFile(EXAMPLE));
+    const file = directoryFile(EXAMPLE);
+    const directory = load(file);
+    const before = directory.version();
     directory.watch(capturedLogger().logger);
 
     directory.close();
+    writeFileSync(file, CHANGED);
     process.emit('SIGHUP', 'SIGHUP');
 
-    expect(directory.version()).toBe(1);
+    expect(directory.version()).toBe(before);
     expect(process.listenerCount('SIGHUP')).toBe(listeners);
   });
 });

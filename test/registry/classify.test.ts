@@ -60,6 +60,7 @@ describe('classify', () => {
     ['GET', '/v2/Octocat/hello/tags/list', 'NAME_INVALID'],
     ['GET', '/v2/octocat/-hello/manifests/1', 'NAME_INVALID'],
     ['GET', `/v2/${'a'.repeat(256)}/manifests/1`, 'NAME_INVALID'],
+    ['GET', '/v2/alpine/manifests/latest', 'NAME_INVALID'],
     ['POST', `/v2/a/b/blobs/uploads/?mount=${DIGEST}&from=../etc`, 'NAME_INVALID'],
     ['GET', '/v2/a/b/manifests/-bad', 'MANIFEST_UNKNOWN'],
     ['PUT', '/v2/a/b/manifests/-bad', 'MANIFEST_INVALID'],

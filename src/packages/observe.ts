@@ -1,0 +1,181 @@
+import type { Logger } from 'winston';
+
+import type { Principal } from '../auth/principal';
+import { principalId } from '../auth/principal';
+import type { Directory } from '../identity/directory';
+import { isDigest } from '../registry/classify';
+import { imageConfigLabels, linkedRepositoryName, packageLabels } from './labels';
+import type { PackageLabels } from './labels';
+import type { ParsedManifest } from './manifest';
+import { platformName } from './manifest';
+import { splitRepository } from './package';
+import type { Grantee, PackageRecord, PackageRole, PackageVersion } from './package';
+import type { PackageSettings, PackageStore } from './package-store';
+
+/**
+ * The observe step (DESIGN.md): after the registry accepted a manifest, create the package
+ * if this is its first version, record the version and its tag, and apply the labels that
+ * link, describe and license it. What goes wrong here is logged; the push already succeeded
+ * and never fails because of it.
+ */
+export interface PushedManifest {
+  readonly repository: string;
+  /** The tag or digest the manifest was pushed by. */
+  readonly reference: string;
+  /** The digest the registry computed (`Docker-Content-Digest`). */
+  readonly digest: string;
+  readonly manifest: ParsedManifest;
+  readonly bytes: number;
+  readonly principal: Principal;
+}
+
+interface Link {
+  readonly linkedRepository?: string;
+  /** Why a source label did not link; null clears an earlier note. */
+  readonly linkNote?: string | null;
+}
+
+/** Reads a blob from the registry, or undefined when it cannot. */
+export type BlobReader = (repository: string, digest: string) => Promise<Buffer | undefined>;
+
+export interface ObserverParts {
+  readonly store: PackageStore;
+  readonly directory: Directory;
+  readonly readBlob: BlobReader;
+  /** The web origin a source label must name to link: `https://<hostname>/OWNER/REPO`. */
+  readonly hostname: string;
+  readonly scheme: 'http' | 'https';
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+// Media types of image configurations, whose `config.Labels` describe the package.
+const IMAGE_CONFIG_TYPES = new Set([
+  'application/vnd.oci.image.config.v1+json',
+  'application/vnd.docker.container.image.v1+json',
+]);
+
+function versionOf(pushed: PushedManifest, createdAt: string): PackageVersion {
+  const { manifest } = pushed;
+  const parts = [manifest.config, ...manifest.layers, ...manifest.manifests];
+  const platforms = manifest.manifests.flatMap((m) =>
+    m.platform ? [platformName(m.platform)] : [],
+  );
+  return {
+    digest: pushed.digest,
+    mediaType: manifest.mediaType,
+    createdAt,
+    size: parts.reduce((sum, part) => sum + (part?.size ?? 0), pushed.bytes),
+    ...(manifest.artifactType ? { artifactType: manifest.artifactType } : {}),
+    platforms: [...new Set(platforms)],
+  };
+}
+
+/** The entries a new package starts with: admin for whoever published it, unless they own it. */
+function creatorAccess(principal: Principal, namespace: string): [Grantee, PackageRole][] {
+  if (principal.kind === 'workflow') {
+    return [[{ kind: 'repository', name: principal.repository }, 'admin']];
+  }
+  if (principal.kind === 'user' && principal.login !== namespace) {
+    return [[{ kind: 'user', name: principal.login }, 'admin']];
+  }
+  return [];
+}
+
+export class PackageObserver {
+  constructor(private readonly parts: ObserverParts) {}
+
+  async manifestPushed(pushed: PushedManifest): Promise<void> {
+    try {
+      await this.observe(pushed);
+    } catch (error) {
+      this.parts.logger.error('package record not updated after a manifest push', {
+        repository: pushed.repository,
+        digest: pushed.digest,
+        error: String(error),
+      });
+    }
+  }
+
+  private async observe(pushed: PushedManifest): Promise<void> {
+    const { store } = this.parts;
+    const { repository, principal } = pushed;
+    const { namespace } = splitRepository(repository);
+    const createdAt = new Date((this.parts.now ?? Date.now)()).toISOString();
+
+    const created = await store.create(repository, {
+      createdBy: principalId(principal),
+      access: creatorAccess(principal, namespace),
+    });
+    const tag = isDigest(pushed.reference) ? undefined : pushed.reference;
+    await store.recordVersion(repository, versionOf(pushed, createdAt), tag);
+
+    const current = (await store.get(repository))?.record;
+    if (!current) return;
+    const labels = await this.labelsOf(pushed);
+    const changes = await this.settingsFrom(labels, current, created ? principal : undefined);
+    if (Object.keys(changes).length > 0) await store.update(repository, changes);
+  }
+
+  /** Index annotations, or image labels overridden by the manifest's own annotations. */
+  private async labelsOf(pushed: PushedManifest): Promise<PackageLabels> {
+    const { manifest } = pushed;
+    const config = manifest.config;
+    if (manifest.kind === 'index' || !config || !IMAGE_CONFIG_TYPES.has(config.mediaType)) {
+      return packageLabels(manifest.annotations);
+    }
+    const blob = await this.parts.readBlob(pushed.repository, config.digest);
+    return packageLabels(blob && imageConfigLabels(blob), manifest.annotations);
+  }
+
+  private async settingsFrom(
+    labels: PackageLabels,
+    current: PackageRecord,
+    creator: Principal | undefined,
+  ): Promise<PackageSettings> {
+    const changes: { -readonly [K in keyof PackageSettings]: PackageSettings[K] } = {};
+    const link = await this.linkFrom(labels.source, current, creator);
+    if (link.linkedRepository !== undefined && link.linkedRepository !== current.linkedRepository) {
+      changes.linkedRepository = link.linkedRepository;
+    }
+    if (link.linkNote !== undefined && link.linkNote !== (current.linkNote ?? null)) {
+      changes.linkNote = link.linkNote;
+    }
+    const { description, license } = labels;
+    if (description && description.value !== current.description) changes.description = description;
+    if (license && license.value !== current.license) changes.license = license;
+    return changes;
+  }
+
+  /**
+   * A source label links the package when it names a repository of the package's own
+   * namespace on this crgate; a workflow's new package is linked to the workflow's
+   * repository. A source that cannot link leaves the link as it was and says why.
+   */
+  private async linkFrom(
+    source: string | undefined,
+    current: PackageRecord,
+    creator: Principal | undefined,
+  ): Promise<Link> {
+    const link = source === undefined ? {} : await this.linkFromSource(source, current.namespace);
+    if (link.linkedRepository === undefined && creator?.kind === 'workflow') {
+      return { ...link, linkedRepository: creator.repository };
+    }
+    return link;
+  }
+
+  private async linkFromSource(source: string, namespace: string): Promise<Link> {
+    const target = linkedRepositoryName(source, this.parts.hostname, this.parts.scheme);
+    if (!target) {
+      const form = `${this.parts.scheme}://${this.parts.hostname}/OWNER/REPO`;
+      return { linkNote: `the source label ${source} is not a repository URL of the form ${form}` };
+    }
+    if (!target.startsWith(`${namespace}/`)) {
+      return { linkNote: `the source label names ${target}, outside the namespace ${namespace}` };
+    }
+    if (!(await this.parts.directory.repository(target))) {
+      return { linkNote: `the source label names ${target}, which does not exist` };
+    }
+    return { linkedRepository: target, linkNote: null };
+  }
+}

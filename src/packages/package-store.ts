@@ -1,0 +1,223 @@
+import type { Redis } from 'ioredis';
+
+import type { Visibility } from '../identity/directory';
+import { splitRepository } from './package';
+import type {
+  Grantee,
+  Package,
+  PackageAccess,
+  PackageRecord,
+  PackageRole,
+  PackageVersion,
+} from './package';
+
+/**
+ * Package records in Redis, among the records that must not be lost (DESIGN.md, "State").
+ * Each package has a hash of settings, a hash of access list entries, a hash of versions and
+ * a hash of tags; the braces put all four in one Redis Cluster slot, so a change that spans
+ * them is one transaction. A sorted set lists every package for the catalog.
+ */
+export const PACKAGE_KEYS = {
+  record: (repository: string) => `crgate:rec:package:{${repository}}`,
+  access: (repository: string) => `crgate:rec:package-access:{${repository}}`,
+  versions: (repository: string) => `crgate:rec:package-versions:{${repository}}`,
+  tags: (repository: string) => `crgate:rec:package-tags:{${repository}}`,
+  all: 'crgate:rec:packages',
+};
+
+/** The settings a package admin changes; each change bumps the package's revision. */
+export interface PackageSettings {
+  readonly visibility?: Visibility;
+  /** `null` unlinks. */
+  readonly linkedRepository?: string | null;
+  readonly linkNote?: string | null;
+  readonly inheritAccess?: boolean;
+  readonly description?: { readonly value: string; readonly truncated: boolean } | null;
+  readonly license?: { readonly value: string; readonly truncated: boolean } | null;
+}
+
+export interface NewPackage {
+  readonly createdBy: string;
+  /** Entries the package starts with, such as admin for the workflow that published it. */
+  readonly access?: readonly (readonly [Grantee, PackageRole])[];
+}
+
+// Creates the package only if it does not exist: KEYS record, access; ARGV the record's
+// fields as name/value pairs, then the access entries as field/value pairs after a '--'.
+const CREATE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local split = 0
+for i, arg in ipairs(ARGV) do if arg == '--' then split = i end end
+redis.call('HSET', KEYS[1], unpack(ARGV, 1, split - 1))
+if split < #ARGV then redis.call('HSET', KEYS[2], unpack(ARGV, split + 1)) end
+return 1`;
+
+// Changes settings of an existing package and bumps its revision: KEYS record; ARGV the
+// fields to set as pairs, then '--', then the fields to delete.
+const UPDATE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local split = #ARGV + 1
+for i, arg in ipairs(ARGV) do if arg == '--' then split = i end end
+if split > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 1, split - 1)) end
+if split < #ARGV then redis.call('HDEL', KEYS[1], unpack(ARGV, split + 1)) end
+redis.call('HINCRBY', KEYS[1], 'revision', 1)
+return 1`;
+
+// Sets or removes one access list entry of an existing package and bumps its revision:
+// KEYS record, access; ARGV field, role ('' removes), updated_at.
+const SET_ROLE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[2] == '' then redis.call('HDEL', KEYS[2], ARGV[1])
+else redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
+redis.call('HSET', KEYS[1], 'updated_at', ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'revision', 1)
+return 1`;
+
+const GRANTEE_PREFIX = { user: 'user:', team: 'team:', repository: 'repository:' } as const;
+
+function accessField(grantee: Grantee): string {
+  return `${GRANTEE_PREFIX[grantee.kind]}${grantee.name.toLowerCase()}`;
+}
+
+type Truncatable = PackageSettings['description'];
+
+function settingsFields(settings: PackageSettings): { set: string[]; remove: string[] } {
+  const set: string[] = [];
+  const remove: string[] = [];
+  const put = (field: string, value: string | null | undefined): void => {
+    if (value === null) remove.push(field);
+    else if (value !== undefined) set.push(field, value);
+  };
+  const flag = (value: boolean | undefined) =>
+    value === undefined ? undefined : value ? '1' : '0';
+  const putTruncatable = (field: string, value: Truncatable): void => {
+    put(field, value === null ? null : value?.value);
+    put(`${field}_truncated`, value === null ? null : flag(value?.truncated));
+  };
+
+  put('visibility', settings.visibility);
+  put('linked_repository', settings.linkedRepository);
+  put('link_note', settings.linkNote);
+  put('inherit_access', flag(settings.inheritAccess));
+  putTruncatable('description', settings.description);
+  putTruncatable('license', settings.license);
+  return { set, remove };
+}
+
+function recordOf(repository: string, hash: Record<string, string>): PackageRecord {
+  const { namespace, name } = splitRepository(repository);
+  return {
+    namespace,
+    name,
+    visibility: (hash.visibility ?? 'private') as Visibility,
+    createdAt: hash.created_at ?? '',
+    createdBy: hash.created_by ?? '',
+    updatedAt: hash.updated_at ?? hash.created_at ?? '',
+    revision: Number(hash.revision ?? 0),
+    linkedRepository: hash.linked_repository || undefined,
+    linkNote: hash.link_note || undefined,
+    inheritAccess: hash.inherit_access !== '0',
+    description: hash.description || undefined,
+    descriptionTruncated: hash.description_truncated === '1',
+    license: hash.license || undefined,
+    licenseTruncated: hash.license_truncated === '1',
+  };
+}
+
+function accessOf(hash: Record<string, string>): PackageAccess {
+  const access = { users: {}, teams: {}, actions: {} } as Record<
+    'users' | 'teams' | 'actions',
+    Record<string, PackageRole>
+  >;
+  for (const [field, role] of Object.entries(hash)) {
+    const [kind, name] = [field.slice(0, field.indexOf(':')), field.slice(field.indexOf(':') + 1)];
+    if (kind === 'user') access.users[name] = role as PackageRole;
+    else if (kind === 'team') access.teams[name] = role as PackageRole;
+    else if (kind === 'repository') access.actions[name] = role as PackageRole;
+  }
+  return access;
+}
+
+export class PackageStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The package and its access list, in one round trip; undefined when there is none. */
+  async get(repository: string): Promise<Package | undefined> {
+    const replies = await this.redis
+      .pipeline()
+      .hgetall(PACKAGE_KEYS.record(repository))
+      .hgetall(PACKAGE_KEYS.access(repository))
+      .exec();
+    const [record, access] = (replies ?? []).map(([error, value]) => {
+      if (error) throw error;
+      return value as Record<string, string>;
+    }) as [Record<string, string>, Record<string, string>];
+    if (Object.keys(record).length === 0) return undefined;
+    return { record: recordOf(repository, record), access: accessOf(access) };
+  }
+
+  /** Creates a private package, unless it exists; true when this call created it. */
+  async create(repository: string, creation: NewPackage): Promise<boolean> {
+    const at = new Date(this.now()).toISOString();
+    const fields = ['visibility', 'private', 'created_at', at, 'updated_at', at];
+    // Revisions start at the creation time, so a package deleted and published again never
+    // repeats a revision that a cached decision of its predecessor was computed from.
+    fields.push('created_by', creation.createdBy, 'revision', String(this.now()));
+    const access = (creation.access ?? []).flatMap(([grantee, role]) => [
+      accessField(grantee),
+      role,
+    ]);
+    const keys = [PACKAGE_KEYS.record(repository), PACKAGE_KEYS.access(repository)];
+
+    const created = (await this.redis.eval(CREATE, 2, ...keys, ...fields, '--', ...access)) === 1;
+    if (created) await this.redis.zadd(PACKAGE_KEYS.all, 0, repository);
+    return created;
+  }
+
+  /** Changes settings; false when there is no such package. */
+  async update(repository: string, settings: PackageSettings): Promise<boolean> {
+    const { set, remove } = settingsFields(settings);
+    set.push('updated_at', new Date(this.now()).toISOString());
+    const key = PACKAGE_KEYS.record(repository);
+    return (await this.redis.eval(UPDATE, 1, key, ...set, '--', ...remove)) === 1;
+  }
+
+  /** Gives a grantee a role on the package, or takes it away (`undefined`). */
+  async setRole(repository: string, grantee: Grantee, role: PackageRole | undefined) {
+    const keys = [PACKAGE_KEYS.record(repository), PACKAGE_KEYS.access(repository)];
+    const at = new Date(this.now()).toISOString();
+    return (
+      (await this.redis.eval(SET_ROLE, 2, ...keys, accessField(grantee), role ?? '', at)) === 1
+    );
+  }
+
+  /** Records a pushed version, and points a tag at it when it was pushed by tag. */
+  async recordVersion(repository: string, version: PackageVersion, tag?: string): Promise<void> {
+    const transaction = this.redis.multi();
+    transaction.hsetnx(PACKAGE_KEYS.versions(repository), version.digest, JSON.stringify(version));
+    if (tag) transaction.hset(PACKAGE_KEYS.tags(repository), tag, version.digest);
+    transaction.hset(PACKAGE_KEYS.record(repository), 'updated_at', version.createdAt);
+    await transaction.exec();
+  }
+
+  async versions(repository: string): Promise<PackageVersion[]> {
+    const hash = await this.redis.hgetall(PACKAGE_KEYS.versions(repository));
+    return Object.values(hash)
+      .map((json) => JSON.parse(json) as PackageVersion)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  /** Tag to digest. */
+  async tags(repository: string): Promise<Record<string, string>> {
+    return this.redis.hgetall(PACKAGE_KEYS.tags(repository));
+  }
+
+  /** Repositories of all packages in name order, after `after`, at most `limit`. */
+  async list(after: string | undefined, limit: number): Promise<string[]> {
+    const start = after ? `(${after}` : '-';
+    return this.redis.zrangebylex(PACKAGE_KEYS.all, start, '+', 'LIMIT', 0, limit);
+  }
+}

@@ -1,0 +1,71 @@
+import type { IncomingMessage } from 'node:http';
+
+import type { Principal } from '../auth/principal';
+import { parseManifest } from '../packages/manifest';
+import type { ParsedManifest } from '../packages/manifest';
+import type { PushedManifest } from '../packages/observe';
+import { RegistryError } from './errors';
+
+/**
+ * A manifest push, read whole before the registry sees it: manifests are small, and crgate
+ * must refuse what it does not support (Docker schema 1, malformed JSON) and, once the
+ * registry has accepted the bytes, record exactly those bytes as the package's new version.
+ */
+
+// TODO: the limits issue makes this configurable (CRGATE_MAX_MANIFEST_BYTES); 4 MiB is what
+// registry 3 and ghcr.io accept.
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+function tooLarge(): RegistryError {
+  return new RegistryError(
+    'SIZE_INVALID',
+    `a manifest may be at most ${MAX_MANIFEST_BYTES} bytes`,
+    {
+      limit: MAX_MANIFEST_BYTES,
+    },
+  );
+}
+
+export async function readManifestBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_MANIFEST_BYTES) throw tooLarge();
+
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_MANIFEST_BYTES) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export interface ManifestUpload {
+  readonly body: Buffer;
+  readonly manifest: ParsedManifest;
+}
+
+export async function readManifest(req: IncomingMessage): Promise<ManifestUpload> {
+  const body = await readManifestBody(req);
+  return { body, manifest: parseManifest(body, req.headers['content-type']) };
+}
+
+/** What the observe step needs once the registry answered 201 with the manifest's digest. */
+export function pushedManifest(
+  upload: ManifestUpload,
+  repository: string,
+  reference: string,
+  principal: Principal,
+  registryResponse: IncomingMessage,
+): PushedManifest | undefined {
+  const digest = registryResponse.headers['docker-content-digest'];
+  if (registryResponse.statusCode !== 201 || typeof digest !== 'string') return undefined;
+  return {
+    repository,
+    reference,
+    digest,
+    manifest: upload.manifest,
+    bytes: upload.body.length,
+    principal,
+  };
+}
