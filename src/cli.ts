@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { generateSigningKeyPem } from './auth/signing-keys';
 import { TokenStoreError } from './auth/token-store';
-import { TOKEN_USAGE, tokenCommand, UsageError } from './commands/token';
+import { PACKAGE_USAGE, packageCommand } from './commands/package';
+import { UsageError } from './commands/state';
+import { TOKEN_USAGE, tokenCommand } from './commands/token';
 import { ConfigError, loadConfig, SETTINGS } from './config';
 import { DirectoryError } from './identity/file-directory';
 import { createGateway } from './server';
@@ -12,10 +14,12 @@ Commands:
   serve     start the gateway from the configuration (CRGATE_* variables, CRGATE_CONFIG file)
   settings  list every setting with its environment variable and default
   token     create, list and revoke personal access tokens and workflow tokens
+  package   show a package; change its visibility, link, inheritance and access lists
   keygen    print a new ES256 signing key (PKCS#8 PEM) for CRGATE_JWT_KEY_FILE
   help      show this text
 
-${TOKEN_USAGE}`;
+${TOKEN_USAGE}
+${PACKAGE_USAGE}`;
 
 function printSettings(): void {
   for (const s of SETTINGS) {
@@ -47,6 +51,10 @@ async function main(argv: readonly string[]): Promise<void> {
   if (command === 'settings') return printSettings();
   if (command === 'token') {
     process.stdout.write(`${await tokenCommand(argv.slice(1))}\n`);
+    return;
+  }
+  if (command === 'package') {
+    process.stdout.write(`${await packageCommand(argv.slice(1))}\n`);
     return;
   }
   if (command === 'keygen') {

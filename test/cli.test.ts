@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
+import { Redis } from 'ioredis';
 import request from 'supertest';
 
+import { PackageStore } from '../src/packages/package-store';
 import { requireEnv, TEST_DIRECTORY, writeDirectory } from './harness/gateway';
 import { freePort, waitForPort } from './harness/ports';
 
@@ -140,5 +142,36 @@ describe('crgate token', () => {
 
   it('prints a signing key for CRGATE_JWT_KEY_FILE', async () => {
     expect(await cli(['keygen'], {})).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+  });
+});
+
+describe('crgate package', () => {
+  it('shows a package and changes its visibility, link and access list', async () => {
+    const env = sharedEnv();
+    const redis = new Redis(requireEnv('TEST_REDIS_URL'));
+    const packages = new PackageStore(redis);
+    const repository = `acme/cli-${Date.now().toString(36)}`;
+    await packages.create(repository, { createdBy: 'user:octocat' });
+
+    await cli(['package', 'visibility', repository, 'public'], env);
+    await cli(['package', 'link', repository, 'acme/web'], env);
+    await cli(['package', 'grant', repository, '--team', 'builders', '--role', 'write'], env);
+    const shown = JSON.parse(await cli(['package', 'show', repository], env));
+    await redis.quit();
+
+    expect(shown.record).toMatchObject({ visibility: 'public', linkedRepository: 'acme/web' });
+    expect(shown.access.teams).toEqual({ builders: 'write' });
+  });
+
+  it.each([
+    [['package', 'show', 'acme/none'], 'no package acme/none'],
+    [['package', 'visibility', 'acme/none', 'secret'], 'visibility is private, internal, public'],
+    [['package', 'link', 'acme/none', 'octocat/hello'], 'not in the namespace'],
+    [['package', 'grant', 'acme/none', '--team', 'builders'], '--role is read, write or admin'],
+  ])('refuses %j with exit 2', async (args, message) => {
+    const run = runCli(args, sharedEnv());
+
+    expect(await run.exited).toBe(2);
+    expect(run.output().stderr).toContain(message);
   });
 });

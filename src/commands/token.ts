@@ -2,10 +2,10 @@ import { parseArgs } from 'node:util';
 
 import { parseScopes, TokenStore } from '../auth/token-store';
 import type { TokenRecord } from '../auth/token-store';
-import { loadConfig } from '../config';
-import { FileDirectory } from '../identity/file-directory';
-import { connectRedis } from '../state/redis';
-import { createCrgateLogger } from '../telemetry/logger';
+import type { FileDirectory } from '../identity/file-directory';
+import { runSubcommand, UsageError, withState } from './state';
+
+export { UsageError } from './state';
 
 /**
  * `crgate token ...`: create, list and revoke tokens from the command line, against the same
@@ -18,10 +18,6 @@ export const TOKEN_USAGE = `Usage:
   crgate token list --user LOGIN
   crgate token revoke ID
 `;
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 const UNITS_MS: Readonly<Record<string, number>> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 };
 
@@ -39,16 +35,8 @@ function describe(record: TokenRecord): string {
   return [record.id, who, what, record.createdAt, record.expiresAt ?? 'never'].join('\t');
 }
 
-async function withStore<T>(run: (store: TokenStore, directory: FileDirectory) => Promise<T>) {
-  const config = loadConfig();
-  if (!config.directory) throw new UsageError('set CRGATE_DIRECTORY to the directory file');
-  const directory = FileDirectory.load(config.directory);
-  const redis = connectRedis(config.redisUrl, createCrgateLogger('error'));
-  try {
-    return await run(new TokenStore(redis), directory);
-  } finally {
-    redis.disconnect();
-  }
+function withStore<T>(run: (store: TokenStore, directory: FileDirectory) => Promise<T>) {
+  return withState((redis, directory) => run(new TokenStore(redis), directory));
 }
 
 async function create(args: string[]): Promise<string> {
@@ -122,15 +110,6 @@ const SUBCOMMANDS: Readonly<Record<string, (args: string[]) => Promise<string>>>
 };
 
 /** Runs `crgate token SUBCOMMAND ...`; resolves with what to print on stdout. */
-export async function tokenCommand(args: readonly string[]): Promise<string> {
-  const [name = '', ...rest] = args;
-  const subcommand = SUBCOMMANDS[name];
-  if (!subcommand) throw new UsageError(`unknown token command "${name}"\n\n${TOKEN_USAGE}`);
-  try {
-    return await subcommand(rest);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? '';
-    if (code.startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message);
-    throw error;
-  }
+export function tokenCommand(args: readonly string[]): Promise<string> {
+  return runSubcommand(SUBCOMMANDS, args, TOKEN_USAGE);
 }

@@ -21,6 +21,7 @@ interface ImageIndex {
   readonly schemaVersion: 2;
   readonly mediaType?: string;
   readonly manifests: readonly Descriptor[];
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /** An image manifest, with just the fields the tests read. */
@@ -146,8 +147,18 @@ async function platformDescriptor(layout: string, architecture: string): Promise
  * Writes an image index blob over the given platform manifests and tags it in `index.json`;
  * umoci builds single images only, so the index is assembled here.
  */
-async function writeIndex(layout: string, tag: string, manifests: Descriptor[]): Promise<void> {
-  const index: ImageIndex = { schemaVersion: 2, mediaType: OCI_INDEX, manifests };
+async function writeIndex(
+  layout: string,
+  tag: string,
+  manifests: Descriptor[],
+  annotations?: Readonly<Record<string, string>>,
+): Promise<void> {
+  const index: ImageIndex = {
+    schemaVersion: 2,
+    mediaType: OCI_INDEX,
+    manifests,
+    ...(annotations ? { annotations } : {}),
+  };
   const blob = Buffer.from(JSON.stringify(index));
   const digest = sha256(blob);
   await mkdir(path.dirname(blobPath(layout, digest)), { recursive: true });
@@ -164,8 +175,14 @@ async function writeIndex(layout: string, tag: string, manifests: Descriptor[]):
   await writeFile(indexFile, JSON.stringify({ ...top, manifests: [...top.manifests, entry] }));
 }
 
-/** An image index over linux/amd64 and linux/arm64 images whose layers differ. */
-export async function buildMultiArchImage(dir: string): Promise<OciImage> {
+/**
+ * An image index over linux/amd64 and linux/arm64 images whose layers differ, with the given
+ * annotations on the index itself, where `docker buildx --annotation index:...` puts them.
+ */
+export async function buildMultiArchImage(
+  dir: string,
+  annotations?: Readonly<Record<string, string>>,
+): Promise<OciImage> {
   const layout = await initLayout(dir);
   const platforms = ['amd64', 'arm64'];
   for (const architecture of platforms) {
@@ -176,6 +193,6 @@ export async function buildMultiArchImage(dir: string): Promise<OciImage> {
   const manifests = await Promise.all(
     platforms.map((architecture) => platformDescriptor(layout, architecture)),
   );
-  await writeIndex(layout, 'multi', manifests);
+  await writeIndex(layout, 'multi', manifests, annotations);
   return { layout, tag: 'multi', ref: ociRef(layout, 'multi') };
 }

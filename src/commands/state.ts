@@ -1,0 +1,46 @@
+import type { Redis } from 'ioredis';
+
+import { loadConfig } from '../config';
+import { FileDirectory } from '../identity/file-directory';
+import { connectRedis } from '../state/redis';
+import { createCrgateLogger } from '../telemetry/logger';
+
+/**
+ * What the operator commands share with the gateway: its Redis and its directory, read from
+ * the same configuration, and the error that means "you typed it wrong" (exit 2).
+ */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export async function withState<T>(
+  run: (redis: Redis, directory: FileDirectory) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig();
+  if (!config.directory) throw new UsageError('set CRGATE_DIRECTORY to the directory file');
+  const directory = FileDirectory.load(config.directory);
+  const redis = connectRedis(config.redisUrl, createCrgateLogger('error'));
+  try {
+    return await run(redis, directory);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Runs one of a command's subcommands; parse errors of `node:util` become usage errors. */
+export async function runSubcommand(
+  subcommands: Readonly<Record<string, (args: string[]) => Promise<string>>>,
+  args: readonly string[],
+  usage: string,
+): Promise<string> {
+  const [name = '', ...rest] = args;
+  const subcommand = subcommands[name];
+  if (!subcommand) throw new UsageError(`unknown command "${name}"\n\n${usage}`);
+  try {
+    return await subcommand(rest);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (code.startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message);
+    throw error;
+  }
+}
