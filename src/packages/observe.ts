@@ -97,6 +97,21 @@ export class PackageObserver {
     }
   }
 
+  /** After the registry deleted a manifest (by digest) or a tag, the records follow. */
+  async manifestDeleted(repository: string, reference: string): Promise<void> {
+    const { store } = this.parts;
+    try {
+      if (isDigest(reference)) await store.forgetVersion(repository, reference);
+      else await store.forgetTag(repository, reference);
+    } catch (error) {
+      this.parts.logger.error('package record not updated after a manifest delete', {
+        repository,
+        reference,
+        error: String(error),
+      });
+    }
+  }
+
   private async observe(pushed: PushedManifest): Promise<void> {
     const { store } = this.parts;
     const { repository, principal } = pushed;

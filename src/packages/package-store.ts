@@ -73,6 +73,15 @@ redis.call('HSET', KEYS[1], 'updated_at', ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'revision', 1)
 return 1`;
 
+// Forgets a deleted version and the tags that pointed at it: KEYS versions, tags; ARGV digest.
+const FORGET_VERSION = `
+redis.call('HDEL', KEYS[1], ARGV[1])
+local tags = redis.call('HGETALL', KEYS[2])
+for i = 1, #tags, 2 do
+  if tags[i + 1] == ARGV[1] then redis.call('HDEL', KEYS[2], tags[i]) end
+end
+return 1`;
+
 const GRANTEE_PREFIX = { user: 'user:', team: 'team:', repository: 'repository:' } as const;
 
 function accessField(grantee: Grantee): string {
@@ -201,6 +210,16 @@ export class PackageStore {
     if (tag) transaction.hset(PACKAGE_KEYS.tags(repository), tag, version.digest);
     transaction.hset(PACKAGE_KEYS.record(repository), 'updated_at', version.createdAt);
     await transaction.exec();
+  }
+
+  /** Forgets a version the registry deleted, with its tags. */
+  async forgetVersion(repository: string, digest: string): Promise<void> {
+    const keys = [PACKAGE_KEYS.versions(repository), PACKAGE_KEYS.tags(repository)];
+    await this.redis.eval(FORGET_VERSION, 2, ...keys, digest);
+  }
+
+  async forgetTag(repository: string, tag: string): Promise<void> {
+    await this.redis.hdel(PACKAGE_KEYS.tags(repository), tag);
   }
 
   async versions(repository: string): Promise<PackageVersion[]> {

@@ -101,8 +101,11 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
       const principal = (await auth.issuer?.()) ?? auth.principal;
       return answerCatalog(parts, principal, new URL(req.url ?? '/', 'http://x').searchParams, res);
     }
-    if (route.kind === 'manifest' && req.method === 'PUT')
+    if (route.kind === 'manifest' && req.method === 'PUT') {
       return pushManifest(req, res, origin, route, auth);
+    }
+    if (route.kind === 'manifest' && req.method === 'DELETE')
+      return deleteManifest(req, res, origin, route);
     if (route.mountFrom && !(await mayMountFrom(access, auth, route.mountFrom))) {
       req.url = withoutMount(req.url ?? '');
     }
@@ -111,6 +114,23 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
       countUpload(res, parts.metrics);
     }
     parts.forwarder.forward(req, res, origin);
+  }
+
+  /** Forwards a manifest delete; once the registry has deleted it, the records follow. */
+  function deleteManifest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    origin: PublicOrigin,
+    route: RegistryRoute,
+  ) {
+    const { repository = '', reference = '' } = route;
+    parts.forwarder.forward(req, res, origin, {
+      beforeResponse: async (registryResponse) => {
+        if (registryResponse.statusCode === 202) {
+          await parts.observer.manifestDeleted(repository, reference);
+        }
+      },
+    });
   }
 
   /** Reads and checks the manifest, forwards it, and records the package before answering. */
