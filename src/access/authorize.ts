@@ -82,7 +82,8 @@ export async function authorize(
   auth: Authentication,
 ): Promise<Verdict> {
   if (route.kind === 'base') {
-    return auth.principal.kind === 'anonymous' ? AUTHENTICATION_REQUIRED : ALLOWED;
+    // Any valid bearer token will do, an anonymous one included, as with registry:2.
+    return auth.principal.kind === 'anonymous' && !auth.access ? AUTHENTICATION_REQUIRED : ALLOWED;
   }
   if (route.kind === 'catalog') return catalogVerdict(auth);
   if (!route.repository || !route.action) return denied('permission denied');

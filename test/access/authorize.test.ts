@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import { startGateway } from '../harness/gateway';
 import type { TestGateway } from '../harness/gateway';
-import { RegistryClient } from '../harness/registry-client';
+import { OCI_MANIFEST, RegistryClient } from '../harness/registry-client';
 
 const UPLOADS = (repository: string) => `/v2/${repository}/blobs/uploads/`;
 
@@ -171,6 +171,65 @@ describe('authentication and authorization on /v2', () => {
       await authorized.post(UPLOADS('secure/app')).expect(202);
 
       expect(refused.body.errors[0].message).toContain('organization secure requires SSO');
+    });
+  });
+
+  describe('visibility', () => {
+    async function anonymousToken(repository: string): Promise<string> {
+      const scope = `repository:${repository}:pull,push`;
+      const res = await anonymous.get(`/token?service=containers.localhost&scope=${scope}`);
+      expect(res.status).toBe(200);
+      return res.body.token as string;
+    }
+
+    it('lets anonymous clients pull a public package with an anonymous token, and only pull', async () => {
+      const { digest } = await gw.client.pushImage('octocat/open', '1');
+      await gw.gateway.packages.update('octocat/open', { visibility: 'public' });
+      const token = await anonymousToken('octocat/open');
+      const bearer = `Bearer ${token}`;
+
+      await anonymous.get('/v2/').set('Authorization', bearer).expect(200);
+      const pulled = await anonymous
+        .get(`/v2/octocat/open/manifests/1`)
+        .set('Authorization', bearer)
+        .set('Accept', OCI_MANIFEST)
+        .expect(200);
+      const pushed = await anonymous
+        .post(UPLOADS('octocat/open'))
+        .set('Authorization', bearer)
+        .expect(401);
+
+      expect(pulled.headers['docker-content-digest']).toBe(digest);
+      expect(pushed.body.errors[0].code).toBe('UNAUTHORIZED');
+    });
+
+    it('keeps private and internal packages from anonymous clients', async () => {
+      await gw.client.pushImage('octocat/closed', '1');
+      await gw.client.pushImage('octocat/inside', '1');
+      await gw.gateway.packages.update('octocat/inside', { visibility: 'internal' });
+
+      for (const repository of ['octocat/closed', 'octocat/inside']) {
+        const token = await anonymousToken(repository);
+        const res = await anonymous
+          .get(`/v2/${repository}/manifests/1`)
+          .set('Authorization', `Bearer ${token}`)
+          .expect(401);
+        expect(res.body.errors[0].code).toBe('UNAUTHORIZED');
+      }
+    });
+
+    it('lets any signed-in user pull an internal package, but not push to it', async () => {
+      await gw.client.pushImage('octocat/intranet', '1');
+      await gw.gateway.packages.update('octocat/intranet', { visibility: 'internal' });
+      const outsider = await signedIn('outsider', ['write:packages']);
+
+      await outsider
+        .get('/v2/octocat/intranet/manifests/1')
+        .set('Accept', OCI_MANIFEST)
+        .expect(200);
+      const res = await outsider.post(UPLOADS('octocat/intranet')).expect(403);
+
+      expect(res.body.errors[0].code).toBe('DENIED');
     });
   });
 
