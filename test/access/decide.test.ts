@@ -44,6 +44,12 @@ function user(
   };
 }
 
+/** A client of a Redis that is not there: every command fails at once. */
+async function unreachableRedis(): Promise<Redis> {
+  const options = { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true };
+  return new Redis(await freePort(), '127.0.0.1', options);
+}
+
 async function counts(metrics: Metrics): Promise<Record<string, number>> {
   const { values } = await metrics.decisions.get();
   return Object.fromEntries(values.map((v) => [String(v.labels.cache), v.value]));
@@ -146,11 +152,7 @@ describe('access decisions', () => {
 
   it('decides from the records when the cache cannot be read, and counts it', async () => {
     const metrics = createMetrics();
-    const deadCache = new Redis(await freePort(), '127.0.0.1', {
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
-      lazyConnect: true,
-    });
+    const deadCache = await unreachableRedis();
     const access = control(metrics, deadCache);
     const repository = await newPackage();
 
@@ -163,11 +165,7 @@ describe('access decisions', () => {
 
   it('refuses with UNAVAILABLE, never allows, when the records cannot be read', async () => {
     const metrics = createMetrics();
-    const dead = new Redis(await freePort(), '127.0.0.1', {
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
-      lazyConnect: true,
-    });
+    const dead = await unreachableRedis();
     const access = new AccessControl(
       directory,
       new PackageStore(dead),
