@@ -28,6 +28,14 @@ describe('package records on manifest push', () => {
     expect(await gw.gateway.packages.tags('octocat/observed')).toEqual({ '1.0': digest });
   });
 
+  it('reads a nested name as a package inside its namespace', async () => {
+    await gw.client.pushImage('octocat/app/release', '1.14.1');
+
+    const pkg = await gw.gateway.packages.get('octocat/app/release');
+
+    expect(pkg?.record).toMatchObject({ namespace: 'octocat', name: 'app/release' });
+  });
+
   it('moves a tag to the version last pushed under it', async () => {
     const first = await gw.client.pushImage('octocat/retagged', 'latest', { build: '1' });
     const second = await gw.client.pushImage('octocat/retagged', 'latest', { build: '2' });
