@@ -9,7 +9,7 @@ import type { PackageLabels } from './labels';
 import type { ParsedManifest } from './manifest';
 import { platformName } from './manifest';
 import { splitRepository } from './package';
-import type { Grantee, PackageRecord, PackageRole, PackageVersion } from './package';
+import type { Grantee, LinkNote, PackageRecord, PackageRole, PackageVersion } from './package';
 import type { PackageSettings, PackageStore } from './package-store';
 
 /**
@@ -32,7 +32,7 @@ export interface PushedManifest {
 interface Link {
   readonly linkedRepository?: string;
   /** Why a source label did not link; null clears an earlier note. */
-  readonly linkNote?: string | null;
+  readonly linkNote?: LinkNote | null;
 }
 
 /** Reads a blob from the registry, or undefined when it cannot. */
@@ -55,6 +55,17 @@ const IMAGE_CONFIG_TYPES = new Set([
   'application/vnd.docker.container.image.v1+json',
 ]);
 
+// OCI image-spec, "Guidelines for Artifact Usage": without an artifactType, an artifact is
+// known by its config's media type (Helm: application/vnd.cncf.helm.config.v1+json).
+const EMPTY_CONFIG = 'application/vnd.oci.empty.v1+json';
+
+function artifactTypeOf(manifest: ParsedManifest): { artifactType?: string } {
+  if (manifest.artifactType) return { artifactType: manifest.artifactType };
+  const configType = manifest.config?.mediaType;
+  if (!configType || IMAGE_CONFIG_TYPES.has(configType) || configType === EMPTY_CONFIG) return {};
+  return { artifactType: configType };
+}
+
 function versionOf(pushed: PushedManifest, createdAt: string): PackageVersion {
   const { manifest } = pushed;
   const parts = [manifest.config, ...manifest.layers, ...manifest.manifests];
@@ -66,7 +77,7 @@ function versionOf(pushed: PushedManifest, createdAt: string): PackageVersion {
     mediaType: manifest.mediaType,
     createdAt,
     size: parts.reduce((sum, part) => sum + (part?.size ?? 0), pushed.bytes),
-    ...(manifest.artifactType ? { artifactType: manifest.artifactType } : {}),
+    ...artifactTypeOf(manifest),
     platforms: [...new Set(platforms)],
   };
 }
@@ -153,7 +164,8 @@ export class PackageObserver {
     if (link.linkedRepository !== undefined && link.linkedRepository !== current.linkedRepository) {
       changes.linkedRepository = link.linkedRepository;
     }
-    if (link.linkNote !== undefined && link.linkNote !== (current.linkNote ?? null)) {
+    const noteChanged = link.linkNote?.message !== current.linkNote?.message;
+    if (link.linkNote !== undefined && noteChanged) {
       changes.linkNote = link.linkNote;
     }
     const { description, license } = labels;
@@ -183,13 +195,16 @@ export class PackageObserver {
     const target = linkedRepositoryName(source, this.parts.hostname, this.parts.scheme);
     if (!target) {
       const form = `${this.parts.scheme}://${this.parts.hostname}/OWNER/REPO`;
-      return { linkNote: `the source label ${source} is not a repository URL of the form ${form}` };
+      const message = `the source label ${source} is not a repository URL of the form ${form}`;
+      return { linkNote: { code: 'SOURCE_NOT_A_REPOSITORY', message } };
     }
     if (!target.startsWith(`${namespace}/`)) {
-      return { linkNote: `the source label names ${target}, outside the namespace ${namespace}` };
+      const message = `the source label names ${target}, outside the namespace ${namespace}`;
+      return { linkNote: { code: 'SOURCE_OUTSIDE_NAMESPACE', message } };
     }
     if (!(await this.parts.directory.repository(target))) {
-      return { linkNote: `the source label names ${target}, which does not exist` };
+      const message = `the source label names ${target}, which does not exist`;
+      return { linkNote: { code: 'SOURCE_UNKNOWN_REPOSITORY', message } };
     }
     return { linkedRepository: target, linkNote: null };
   }

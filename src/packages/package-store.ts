@@ -4,6 +4,7 @@ import type { Visibility } from '../identity/directory';
 import { splitRepository } from './package';
 import type {
   Grantee,
+  LinkNote,
   Package,
   PackageAccess,
   PackageRecord,
@@ -30,7 +31,7 @@ export interface PackageSettings {
   readonly visibility?: Visibility;
   /** `null` unlinks. */
   readonly linkedRepository?: string | null;
-  readonly linkNote?: string | null;
+  readonly linkNote?: LinkNote | null;
   readonly inheritAccess?: boolean;
   readonly description?: { readonly value: string; readonly truncated: boolean } | null;
   readonly license?: { readonly value: string; readonly truncated: boolean } | null;
@@ -106,7 +107,7 @@ function settingsFields(settings: PackageSettings): { set: string[]; remove: str
 
   put('visibility', settings.visibility);
   put('linked_repository', settings.linkedRepository);
-  put('link_note', settings.linkNote);
+  put('link_note', settings.linkNote && JSON.stringify(settings.linkNote));
   put('inherit_access', flag(settings.inheritAccess));
   putTruncatable('description', settings.description);
   putTruncatable('license', settings.license);
@@ -124,7 +125,7 @@ function recordOf(repository: string, hash: Record<string, string>): PackageReco
     updatedAt: hash.updated_at ?? hash.created_at ?? '',
     revision: Number(hash.revision ?? 0),
     linkedRepository: hash.linked_repository || undefined,
-    linkNote: hash.link_note || undefined,
+    linkNote: hash.link_note ? (JSON.parse(hash.link_note) as LinkNote) : undefined,
     inheritAccess: hash.inherit_access !== '0',
     description: hash.description || undefined,
     descriptionTruncated: hash.description_truncated === '1',

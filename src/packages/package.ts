@@ -21,14 +21,21 @@ export interface PackageRecord {
   readonly revision: number;
   /** `owner/name` of the linked repository, when there is one. */
   readonly linkedRepository?: string;
-  /** Why the last source label did not link the package, in words for its admins. */
-  readonly linkNote?: string;
+  /** Why the last source label did not link the package. */
+  readonly linkNote?: LinkNote;
   /** Whether the linked repository's collaborators hold roles on the package. */
   readonly inheritAccess: boolean;
   readonly description?: string;
   readonly descriptionTruncated: boolean;
   readonly license?: string;
   readonly licenseTruncated: boolean;
+}
+
+/** Why a source label did not link: a stable code, and words for the package's admins. */
+export interface LinkNote {
+  readonly code:
+    'SOURCE_NOT_A_REPOSITORY' | 'SOURCE_OUTSIDE_NAMESPACE' | 'SOURCE_UNKNOWN_REPOSITORY';
+  readonly message: string;
 }
 
 /** The package's own access list: users and teams, and the Actions access list. */

@@ -60,12 +60,13 @@ describe('package store (real Redis)', () => {
     const repository = fresh();
     await store.create(repository, { createdBy: 'user:octocat' });
 
-    await store.update(repository, { linkedRepository: 'octocat/hello', linkNote: 'was not' });
+    const note = { code: 'SOURCE_UNKNOWN_REPOSITORY', message: 'no such repository' } as const;
+    await store.update(repository, { linkedRepository: 'octocat/hello', linkNote: note });
     const linked = (await store.get(repository))?.record;
     await store.update(repository, { linkedRepository: null, linkNote: null });
     const unlinked = (await store.get(repository))?.record;
 
-    expect(linked).toMatchObject({ linkedRepository: 'octocat/hello', linkNote: 'was not' });
+    expect(linked).toMatchObject({ linkedRepository: 'octocat/hello', linkNote: note });
     expect(unlinked?.linkedRepository).toBeUndefined();
     expect(unlinked?.linkNote).toBeUndefined();
   });
