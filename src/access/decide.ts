@@ -124,7 +124,7 @@ export class AccessControl {
       principal.kind === 'user'
         ? byRole.filter((action) => scopeAllows(principal.scopes, action))
         : byRole;
-    return { granted, refusals: refusalsFor(principal, repository, pkg, byRole, granted) };
+    return { granted, refusals: refusalsFor(principal, repository, byRole, granted) };
   }
 
   private async roleOf(principal: Principal, namespace: string, pkg: Package | undefined) {
@@ -146,7 +146,6 @@ export class AccessControl {
 function refusalsFor(
   principal: Principal,
   repository: string,
-  pkg: Package | undefined,
   byRole: readonly RegistryAction[],
   granted: readonly RegistryAction[],
 ): Partial<Record<RegistryAction, string>> {
@@ -155,7 +154,7 @@ function refusalsFor(
     if (granted.includes(action)) continue;
     refusals[action] = byRole.includes(action)
       ? `this token lacks the ${SCOPE_FOR[action]} scope, needed to ${action}`
-      : roleRefusal(principal, repository, pkg, action);
+      : roleRefusal(principal, repository, byRole.includes('pull'), action);
   }
   return refusals;
 }
@@ -163,27 +162,28 @@ function refusalsFor(
 function roleRefusal(
   principal: Principal,
   repository: string,
-  pkg: Package | undefined,
+  canPull: boolean,
   action: RegistryAction,
 ): string {
-  if (
-    principal.kind === 'workflow' &&
-    pkg &&
-    action === 'push' &&
-    principal.permission === 'write'
-  ) {
+  if (principal.kind !== 'workflow') return `permission denied on ${repository}`;
+  const writes = principal.permission === 'write';
+  const owner = principal.repository.slice(0, principal.repository.indexOf('/'));
+  const ownNamespace = splitRepository(repository).namespace === owner;
+  if ((canPull || ownNamespace) && writes && action === 'push') {
     // The stumbling block of ghcr.io users: the package exists, but not for this workflow.
+    // Said only where it reveals nothing: to a workflow that can see the package, or in its
+    // own namespace, where a push is refused only because the package exists.
     return (
-      `the package ${repository} exists and is neither linked to ${principal.repository} nor ` +
-      `grants it Actions access; a package admin can give ${principal.repository} the write ` +
-      'role under the package settings, "Manage Actions access"'
+      `the package ${repository} is not linked to ${principal.repository} and does not give ` +
+      `it write access; a package admin can give ${principal.repository} the write role ` +
+      'under the package settings, "Manage Actions access"'
     );
   }
-  if (principal.kind === 'workflow' && !pkg) {
+  if (action !== 'pull' && !ownNamespace) {
     return `a workflow of ${principal.repository} publishes packages only into its own namespace`;
   }
-  if (principal.kind === 'workflow' && principal.permission === 'read' && action !== 'pull') {
-    return `this workflow token has packages: read; give the workflow packages: write`;
+  if (!writes && action !== 'pull') {
+    return 'this workflow token has packages: read; give the workflow packages: write';
   }
   return `permission denied on ${repository}`;
 }

@@ -1,3 +1,6 @@
+import { isJsonObject, stringEntries } from './json';
+import type { JsonObject } from './json';
+
 /**
  * Package metadata read from the pre-defined OCI annotation keys (image-spec annotations.md),
  * which images carry as configuration labels and OCI manifests and indexes as annotations.
@@ -20,22 +23,12 @@ export interface PackageLabels {
   readonly license?: Truncated;
 }
 
-type Labels = Readonly<Record<string, unknown>>;
+type Labels = JsonObject;
 
 // GitHub's login and repository name grammars, the same as the directory file's
 // (identity/directory-file-schema.ts), compared in lower case.
 const OWNER = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,38}$/;
 const REPOSITORY = /^(?!\.\.?$)[a-z0-9._-]{1,100}$/;
-
-function isObject(value: unknown): value is Labels {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Object.fromEntries defines own properties, so a `__proto__` key stays an ordinary key. */
-function stringValues(record: Labels): Record<string, string> {
-  const entries = Object.entries(record).filter(([, value]) => typeof value === 'string');
-  return Object.fromEntries(entries) as Record<string, string>;
-}
 
 /** The value of `key` in the last source that has a usable one, trimmed. */
 function lastValue(sources: readonly (Labels | undefined)[], key: string): string | undefined {
@@ -72,8 +65,9 @@ export function imageConfigLabels(blob: Buffer): Readonly<Record<string, string>
     return {};
   }
 
-  const labels = isObject(parsed) && isObject(parsed.config) ? parsed.config.Labels : undefined;
-  return isObject(labels) ? stringValues(labels) : {};
+  const labels =
+    isJsonObject(parsed) && isJsonObject(parsed.config) ? parsed.config.Labels : undefined;
+  return isJsonObject(labels) ? stringEntries(labels) : {};
 }
 
 /** Cuts at `max` characters counted as Unicode code points, never splitting a surrogate pair. */

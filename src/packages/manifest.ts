@@ -1,5 +1,7 @@
 import { isDigest } from '../registry/classify';
 import { RegistryError } from '../registry/errors';
+import { isJsonObject, stringEntries } from './json';
+import type { JsonObject } from './json';
 
 /**
  * Parsing of a manifest pushed with `PUT /v2/<name>/manifests/<reference>`, before it is
@@ -61,12 +63,8 @@ const SCHEMA1_TYPES: ReadonlySet<string> = new Set([
   'application/vnd.docker.distribution.manifest.v1+prettyjws',
 ]);
 
-type Json = Readonly<Record<string, unknown>>;
+type Json = JsonObject;
 type Extras = Pick<Descriptor, 'urls' | 'artifactType' | 'annotations'>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isArray(value: unknown): value is readonly unknown[] {
   return Array.isArray(value);
@@ -74,12 +72,6 @@ function isArray(value: unknown): value is readonly unknown[] {
 
 function isStringArray(value: unknown): value is readonly string[] {
   return isArray(value) && value.every((item) => typeof item === 'string');
-}
-
-/** Object.fromEntries defines own properties, so a `__proto__` key stays an ordinary key. */
-function stringValues(record: Json): Record<string, string> {
-  const entries = Object.entries(record).filter(([, value]) => typeof value === 'string');
-  return Object.fromEntries(entries) as Record<string, string>;
 }
 
 function invalid(message: string, detail?: unknown): RegistryError {
@@ -103,7 +95,7 @@ function parseBody(body: Buffer): Json {
   } catch {
     throw invalid('the manifest is not valid JSON');
   }
-  if (!isObject(value)) throw invalid('the manifest is not a JSON object');
+  if (!isJsonObject(value)) throw invalid('the manifest is not a JSON object');
   return value;
 }
 
@@ -157,13 +149,13 @@ function descriptorExtras(value: Json): Extras {
   const extras: { -readonly [K in keyof Extras]: Extras[K] } = {};
   if (isStringArray(value.urls)) extras.urls = value.urls;
   if (typeof value.artifactType === 'string') extras.artifactType = value.artifactType;
-  if (isObject(value.annotations)) extras.annotations = stringValues(value.annotations);
+  if (isJsonObject(value.annotations)) extras.annotations = stringEntries(value.annotations);
   return extras;
 }
 
 /** OCI image-spec, descriptor.md: mediaType, digest and size are required. */
 function descriptor(value: unknown, field: string): Descriptor {
-  if (!isObject(value)) throw invalid(`${field} is not a descriptor`, { field });
+  if (!isJsonObject(value)) throw invalid(`${field} is not a descriptor`, { field });
   const { mediaType, digest, size } = value;
 
   if (typeof mediaType !== 'string') {
@@ -184,7 +176,7 @@ function listOf<T>(value: unknown, field: string, parse: (item: unknown, at: str
 }
 
 function platformOf(value: unknown): Platform | undefined {
-  if (!isObject(value)) return undefined;
+  if (!isJsonObject(value)) return undefined;
   const { os, architecture, variant } = value;
 
   if (typeof os !== 'string' || typeof architecture !== 'string') return undefined;
@@ -193,7 +185,7 @@ function platformOf(value: unknown): Platform | undefined {
 
 function indexEntry(value: unknown, field: string): IndexEntry {
   const entry = descriptor(value, field);
-  const platform = isObject(value) ? platformOf(value.platform) : undefined;
+  const platform = isJsonObject(value) ? platformOf(value.platform) : undefined;
   return platform === undefined ? entry : { ...entry, platform };
 }
 
@@ -230,7 +222,7 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
   const mediaType = mediaTypeOf(manifest, type);
   const kind = kindOf(mediaType);
 
-  const annotations = isObject(manifest.annotations) ? stringValues(manifest.annotations) : {};
+  const annotations = isJsonObject(manifest.annotations) ? stringEntries(manifest.annotations) : {};
   const common = { mediaType, annotations, ...commonParts(manifest) };
   if (kind === 'image') return { ...common, ...imageParts(manifest), manifests: [] };
   return { ...common, ...indexParts(manifest), layers: [] };

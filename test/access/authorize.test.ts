@@ -253,6 +253,23 @@ describe('authentication and authorization on /v2', () => {
       expect(taken.body.errors[0].code).toBe('DENIED');
       expect(taken.body.errors[0].message).toContain('Manage Actions access');
     });
+
+    it('tell a workflow nothing about private packages it cannot see', async () => {
+      await gw.client.pushImage('octocat/private-thing', '1');
+      const { secret } = await gw.gateway.tokens.createWorkflowToken({
+        repository: 'acme/web',
+        permission: 'write',
+        expiresInMs: 3_600_000,
+      });
+      const workflow = gw.client.as({ username: 'x', password: secret });
+
+      const existing = await workflow.post(UPLOADS('octocat/private-thing')).expect(403);
+      const missing = await workflow.post(UPLOADS('octocat/no-such-thing')).expect(403);
+
+      expect(existing.body.errors[0].message).toBe(
+        missing.body.errors[0].message.replace('no-such-thing', 'private-thing'),
+      );
+    });
   });
 
   describe('cross-repository mounts', () => {
