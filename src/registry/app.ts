@@ -97,15 +97,29 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
     const auth = await authenticate(req, origin, route);
     facts.principal = principalId(auth.principal);
     await admit(route, auth, origin);
+    await dispatch(req, res, origin, route, auth);
+  }
+
+  /** crgate answers the catalog itself and follows manifest writes; the rest streams through. */
+  async function dispatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    origin: PublicOrigin,
+    route: RegistryRoute,
+    auth: Authentication,
+  ) {
     if (route.kind === 'catalog') {
+      // A bearer token's principal has no scopes; the catalog needs the token's own.
       const principal = (await auth.issuer?.()) ?? auth.principal;
-      return answerCatalog(parts, principal, new URL(req.url ?? '/', 'http://x').searchParams, res);
+      const query = new URL(req.url ?? '/', 'http://registry').searchParams;
+      return answerCatalog(parts, principal, query, res);
     }
     if (route.kind === 'manifest' && req.method === 'PUT') {
       return pushManifest(req, res, origin, route, auth);
     }
-    if (route.kind === 'manifest' && req.method === 'DELETE')
+    if (route.kind === 'manifest' && req.method === 'DELETE') {
       return deleteManifest(req, res, origin, route);
+    }
     if (route.mountFrom && !(await mayMountFrom(access, auth, route.mountFrom))) {
       req.url = withoutMount(req.url ?? '');
     }

@@ -150,6 +150,22 @@ describe('access decisions', () => {
     expect((await access.decide(user('mona'), repository, ['pull'])).granted).toEqual([]);
   });
 
+  it('lets organization members publish new packages unless the organization says not', async () => {
+    const access = control();
+    const repository = `lab/new-${randomBytes(4).toString('hex')}`;
+    const allowed = await access.decide(user('mona'), repository, ['push']);
+
+    writeFileSync(
+      file,
+      DIRECTORY.replace('members: [mona]', 'members: [mona], members_can_create_packages: false'),
+    );
+    directory.reload();
+
+    expect(allowed.granted).toEqual(['push']);
+    expect((await access.decide(user('mona'), repository, ['push'])).granted).toEqual([]);
+    expect((await access.decide(user('octocat'), repository, ['push'])).granted).toEqual(['push']);
+  });
+
   it('decides from the records when the cache cannot be read, and counts it', async () => {
     const metrics = createMetrics();
     const deadCache = await unreachableRedis();
