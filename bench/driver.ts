@@ -13,7 +13,7 @@ import { runManifestPhase } from './manifest-phase';
 import type { ManifestLoad, ManifestResult } from './manifest-phase';
 import { peakRssBytes, resetPeakRss, rssBytes } from './process-stats';
 import { formatTable, writeJson } from './report';
-import { blobRows, crgateRows, failureNotes, manifestRows, tokenRows } from './rows';
+import { blobRows, crgateRows, decisionLines, failureNotes, manifestRows, tokenRows } from './rows';
 import type { Memory } from './rows';
 import { readSettings } from './settings';
 import type { Settings } from './settings';
@@ -102,6 +102,8 @@ function title(settings: Settings): string {
       `${settings.crgateLogLevel}; each figure is the median of ${settings.rounds} interleaved ` +
       `rounds; ratio = crgate / direct; manifest loads run ${settings.loadSeconds} s each, ` +
       `token loads ${settings.tokenLoadSeconds} s`,
+    'token loads ask for one scope throughout (each decision a cache hit: "cached decision") ' +
+      'or for a new repository each request (each a miss: "decision computed")',
     'crgate is sent a bearer token from its /token (fresh for each transfer and run), ' +
       'except on rows marked Basic: the PAT as password, checked on every request',
   ].join('\n');
@@ -121,12 +123,16 @@ function report(settings: Settings, outcome: Outcome): void {
     ...tokenRows(outcome.tokens),
     ...crgateRows(outcome.blobs, outcome.memory),
   ];
-  const notes = failureNotes(outcome.manifests, outcome.tokens);
+  const notes = [
+    ...decisionLines(outcome.tokens),
+    ...failureNotes(outcome.manifests, outcome.tokens),
+  ];
   const lines = [title(settings), '', formatTable(rows), ...notes];
   process.stdout.write(`\n${lines.join('\n')}\n`);
 
   const generatedAt = new Date().toISOString();
-  writeJson(settings.resultsFile, { generatedAt, settings, rows, notes, blobs: outcome.blobs });
+  const { blobs, tokens } = outcome;
+  writeJson(settings.resultsFile, { generatedAt, settings, rows, notes, blobs, tokens });
   progress(`written to ${path.relative(process.cwd(), settings.resultsFile)}`);
 }
 

@@ -1,9 +1,11 @@
 import type { BlobResults } from './blob-phase';
+import { CACHE_OUTCOMES } from './decision-counts';
+import type { CacheOutcome, DecisionCounts } from './decision-counts';
 import type { ManifestResult } from './manifest-phase';
-import { comparedRow, crgateRow } from './report';
+import { comparedRow, crgateRow, median } from './report';
 import type { Row } from './report';
 import type { Settings } from './settings';
-import type { TokenResult } from './token-phase';
+import type { TokenDecision, TokenResult } from './token-phase';
 
 /** The rows of the benchmark's table, from the results of each phase. */
 
@@ -34,7 +36,18 @@ export function blobRows(results: BlobResults, settings: Settings): Row[] {
 }
 
 const LOAD_NAMES = { head: 'manifest HEAD (node client)', get: 'manifest GET (wrk)' } as const;
-const TOKEN_NAME = 'token endpoint (wrk)';
+const TOKEN_NAMES: Readonly<Record<TokenDecision, string>> = {
+  cached: 'token endpoint (wrk), cached decision',
+  computed: 'token endpoint (wrk), decision computed',
+};
+// The cache outcome each token load is after; see bench/token-phase.ts.
+const EXPECTED_OUTCOME: Readonly<Record<TokenDecision, CacheOutcome>> = {
+  cached: 'hit',
+  computed: 'miss',
+};
+// A cached decision lives 300 s (CRGATE_DECISION_CACHE_TTL_SECONDS), so one can expire during
+// a cached run and cost it a miss; more than this share of the other outcome is no accident.
+const OFF_PATH_SHARE = 0.01;
 
 // Rows without a sign-in in their name are crgate with a bearer token, as docker uses it.
 function loadName(result: ManifestResult): string {
@@ -54,15 +67,62 @@ export function manifestRows(results: readonly ManifestResult[]): Row[] {
   });
 }
 
+function tokenName(result: TokenResult): string {
+  return `${TOKEN_NAMES[result.decision]}, ${result.connections} conn`;
+}
+
+function tokenLoadRows(result: TokenResult): Row[] {
+  const at = tokenName(result);
+  return [
+    crgateRow(at, 'tokens/s', result.tokensPerSecond),
+    crgateRow(`${at}, p50`, 'ms', result.p50Ms),
+    crgateRow(`${at}, p99`, 'ms', result.p99Ms),
+  ];
+}
+
+/** What a decision cache hit saves over a miss: the ratio of the median tokens/s. */
+function cacheRatioRows(results: readonly TokenResult[]): Row[] {
+  const cached = results.find((r) => r.decision === 'cached');
+  const computed = results.find((r) => r.decision === 'computed');
+  if (!cached || !computed) return [];
+  const ratio = median(cached.tokensPerSecond) / median(computed.tokensPerSecond);
+  return [crgateRow(`token endpoint, cache hit / miss, ${cached.connections} conn`, 'x', [ratio])];
+}
+
 export function tokenRows(results: readonly TokenResult[]): Row[] {
-  return results.flatMap((r) => {
-    const at = `${TOKEN_NAME}, ${r.connections} conn`;
-    return [
-      crgateRow(at, 'tokens/s', r.tokensPerSecond),
-      crgateRow(`${at}, p50`, 'ms', r.p50Ms),
-      crgateRow(`${at}, p99`, 'ms', r.p99Ms),
-    ];
+  const connections = [...new Set(results.map((r) => r.connections))];
+  return connections.flatMap((c) => {
+    const atConnections = results.filter((r) => r.connections === c);
+    return [...atConnections.flatMap(tokenLoadRows), ...cacheRatioRows(atConnections)];
   });
+}
+
+function countsText(counts: DecisionCounts): string {
+  const shown = CACHE_OUTCOMES.filter((o) => o === 'hit' || o === 'miss' || counts[o] > 0);
+  return shown.map((o) => `${counts[o]} ${o}`).join(', ');
+}
+
+function offPath(result: TokenResult): boolean {
+  const total = CACHE_OUTCOMES.reduce((sum, o) => sum + result.decisions[o], 0);
+  const others = total - result.decisions[EXPECTED_OUTCOME[result.decision]];
+  return total === 0 || others > OFF_PATH_SHARE * total;
+}
+
+/** Lines under the table: the decisions crgate counted during each token load's timed runs. */
+export function decisionLines(tokens: readonly TokenResult[]): string[] {
+  const counts = tokens.map((r) => `  ${tokenName(r)}: ${countsText(r.decisions)}`);
+  const notes = tokens
+    .filter(offPath)
+    .map(
+      (r) =>
+        `note: ${tokenName(r)} counted no decisions, or over ${OFF_PATH_SHARE * 100}% off ` +
+        `its path: its figures do not show a cache ${EXPECTED_OUTCOME[r.decision]}`,
+    );
+  return [
+    'decisions during the timed token runs (crgate_access_decisions_total, by cache outcome):',
+    ...counts,
+    ...notes,
+  ];
 }
 
 export function crgateRows(results: BlobResults, memory: Memory): Row[] {
@@ -93,10 +153,6 @@ export function failureNotes(
     );
   const tokenNotes = tokens
     .filter((r) => r.failures > 0)
-    .map(
-      (r) =>
-        `note: ${TOKEN_NAME} at ${r.connections} conn counted failed answers or socket ` +
-        `errors: ${r.failures}`,
-    );
+    .map((r) => `note: ${tokenName(r)} counted failed answers or socket errors: ${r.failures}`);
   return [...manifestNotes, ...tokenNotes];
 }

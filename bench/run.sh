@@ -54,6 +54,9 @@ wait_for() {
   exit 1
 }
 
+# registry:2, Redis and wrk (the load generator), installed when missing.
+bash deploy/local/prerequisites.sh bench
+
 echo "building crgate" >&2
 npx tsc -p tsconfig.build.json
 
@@ -104,6 +107,7 @@ pat_file="$work/pat"
 BENCH_WORK_DIR="$work" BENCH_REGISTRY_PORT="$registry_port" BENCH_REGISTRY_PID="$registry_pid" \
   BENCH_REGISTRY_ROOT="$registry_root" BENCH_CRGATE_PORT="$crgate_port" \
   BENCH_CRGATE_PID="$crgate_pid" BENCH_CRGATE_HOST="containers.localhost:$crgate_port" \
+  BENCH_CRGATE_METRICS_PORT="$metrics_port" \
   BENCH_CRGATE_LOG_LEVEL="$log_level" BENCH_PAT_FILE="$pat_file" \
   BENCH_CLK_TCK="$(getconf CLK_TCK)" \
   node node_modules/ts-node/dist/bin.js --transpile-only bench/driver.ts &

@@ -17,6 +17,8 @@ export interface Settings {
   /** The Host crgate serves the registry API on: `containers.<hostname>:<port>`. */
   readonly crgateHost: string;
   readonly crgateLogLevel: string;
+  /** crgate's metrics listener, whose `/metrics` counts its authorization decisions. */
+  readonly crgateMetricsPort: number;
   /** A file holding a personal access token (`ghp_...`) of user `bench`, who owns `bench/`. */
   readonly patFile: string;
   readonly ticksPerSecond: number;
@@ -63,6 +65,7 @@ export function readSettings(): Settings {
     crgatePid: whole('BENCH_CRGATE_PID'),
     crgateHost: required('BENCH_CRGATE_HOST'),
     crgateLogLevel: required('BENCH_CRGATE_LOG_LEVEL'),
+    crgateMetricsPort: whole('BENCH_CRGATE_METRICS_PORT'),
     patFile: required('BENCH_PAT_FILE'),
     ticksPerSecond: whole('BENCH_CLK_TCK', 100),
     rounds: whole('BENCH_ROUNDS', 4),

@@ -22,6 +22,15 @@ export interface LoadRun {
   readonly seconds: number;
 }
 
+/**
+ * A path for each request that names a repository no request named before
+ * (bench/fresh-repository.lua): `before`, then `<thread>-<n>`, then `after`.
+ */
+export interface FreshPaths {
+  readonly before: string;
+  readonly after: string;
+}
+
 interface WrkSummary {
   readonly requests: number;
   readonly duration_us: number;
@@ -32,6 +41,7 @@ interface WrkSummary {
 }
 
 const SCRIPT = path.join(__dirname, 'get.lua');
+const FRESH_SCRIPT = path.join(__dirname, 'fresh-repository.lua');
 const MARKER = 'BENCH_RESULT ';
 const run = promisify(execFile);
 
@@ -45,8 +55,15 @@ function parseSummary(stdout: string): WrkSummary {
   return JSON.parse(line.slice(MARKER.length)) as WrkSummary;
 }
 
-/** A wrk run of GETs of `load.path` (bench/get.lua) against one target, with its credentials. */
-export async function runWrk(target: Target, load: LoadRun): Promise<LoadResult> {
+/**
+ * A wrk run of GETs of `load.path` (bench/get.lua) against one target, with its credentials;
+ * given `fresh`, of fresh paths instead, and `load.path` only names the target to wrk.
+ */
+export async function runWrk(
+  target: Target,
+  load: LoadRun,
+  fresh?: FreshPaths,
+): Promise<LoadResult> {
   // wrk refuses fewer connections than threads, so one connection gets one thread.
   const threads = Math.min(2, load.connections);
   const url = `http://127.0.0.1:${target.port}${load.path}`;
@@ -57,9 +74,14 @@ export async function runWrk(target: Target, load: LoadRun): Promise<LoadResult>
     BENCH_ACCEPT: load.accept,
     // Through the environment, not the command line, where every process could read it.
     BENCH_AUTHORIZATION: target.authorization ?? '',
+    BENCH_PATH_BEFORE: fresh?.before ?? '',
+    BENCH_PATH_AFTER: fresh?.after ?? '',
+    // Where fresh-repository.lua's require finds get.lua; ';;' keeps LuaJIT's own places.
+    LUA_PATH: `${path.join(__dirname, '?.lua')};;`,
   };
 
-  const pending = run('wrk', [...args, '-s', SCRIPT, url], { env });
+  const script = fresh ? FRESH_SCRIPT : SCRIPT;
+  const pending = run('wrk', [...args, '-s', script, url], { env });
   running.add(pending.child);
   const { stdout } = await pending.finally(() => running.delete(pending.child));
   const summary = parseSummary(stdout);
