@@ -2,14 +2,15 @@
 # Installs, on Debian, only what crgate's local run or test suite lacks: the Debian packages,
 # a hosts entry for containers.<hostname>, and the npm dependencies.
 #   prerequisites.sh run    registry:2 and Redis
-#   prerequisites.sh test   those, plus the real clients the end-to-end tests drive
+#   prerequisites.sh test   those, plus the real clients the end-to-end tests drive, and
+#                           unzip for the helm binary that an npm package carries
 #   prerequisites.sh bench  those of run, plus wrk, the load generator of bench/
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 mode=${1:-run}
 packages=(docker-registry redis-server)
-if [ "$mode" = test ]; then packages+=(skopeo umoci docker.io podman); fi
+if [ "$mode" = test ]; then packages+=(skopeo umoci docker.io podman unzip); fi
 if [ "$mode" = bench ]; then packages+=(wrk); fi
 
 as_root() {
