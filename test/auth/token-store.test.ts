@@ -34,10 +34,12 @@ describe('token store (real Redis)', () => {
   });
 
   it('lists a user’s tokens and revokes one at once', async () => {
-    const first = await store.createPat({ user: 'listed', scopes: ['read:packages'] });
-    const second = await store.createPat({ user: 'listed', scopes: ['delete:packages'] });
+    // A login of its own: other test files share this Redis and create tokens too.
+    const user = `listed-${Date.now().toString(36)}`;
+    const first = await store.createPat({ user, scopes: ['read:packages'] });
+    const second = await store.createPat({ user, scopes: ['delete:packages'] });
 
-    const before = await store.list('listed');
+    const before = await store.list(user);
     const revoked = await store.revoke(first.record.id);
 
     expect(before.map((record) => record.id)).toEqual([first.record.id, second.record.id]);
@@ -45,7 +47,7 @@ describe('token store (real Redis)', () => {
     expect(await store.lookup(first.secret)).toBeUndefined();
     expect(await store.isLive(first.record.id)).toBe(false);
     expect(await store.isLive(second.record.id)).toBe(true);
-    expect((await store.list('listed')).map((record) => record.id)).toEqual([second.record.id]);
+    expect((await store.list(user)).map((record) => record.id)).toEqual([second.record.id]);
     expect(await store.revoke(first.record.id)).toBe(false);
   });
 
