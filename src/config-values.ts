@@ -1,4 +1,5 @@
 import type { ListenAddress } from './config';
+import { RedisUrlError, redisOptions } from './state/redis-url';
 
 /**
  * The parsers of crgate's settings: each reads the raw text of one setting and returns its
@@ -51,7 +52,19 @@ export function parseUrl(protocols: readonly string[]) {
 }
 
 export function parseRedisUrl(raw: string, name: string): string {
-  return parseUrl(['redis:', 'rediss:'])(raw, name).toString();
+  const url = raw.trim();
+  try {
+    redisOptions(url);
+  } catch (error) {
+    const reason = error instanceof RedisUrlError ? error.message : 'is not a URL';
+    throw new ConfigError(name, `"${redactPassword(url)}" ${reason}`);
+  }
+  return url;
+}
+
+/** A Redis URL may carry a password; an error message must not. */
+function redactPassword(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
 }
 
 export function parseChoice<T extends string>(choices: readonly T[]) {

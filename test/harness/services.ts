@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -96,4 +96,26 @@ export async function startRedis(): Promise<Service> {
     dir,
   );
   return { url: `redis://127.0.0.1:${port}`, port, dir, logFile, stop: () => stopIn(child, dir) };
+}
+
+/** A Redis Sentinel watching the Redis on `masterPort` as master `name`. */
+export async function startSentinel(masterPort: number, name: string): Promise<Service> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'crgate-sentinel-'));
+  const port = await freePort();
+  // Sentinel rewrites its configuration file as it learns, so it gets one of its own.
+  const config = path.join(dir, 'sentinel.conf');
+  writeFileSync(
+    config,
+    `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${name} 127.0.0.1 ${masterPort} 1\n`,
+  );
+  const { child, logFile } = await startProcess(
+    'sentinel',
+    'redis-server',
+    [config, '--sentinel'],
+    process.env,
+    port,
+    dir,
+  );
+  const url = `redis+sentinel://127.0.0.1:${port}/${name}`;
+  return { url, port, dir, logFile, stop: () => stopIn(child, dir) };
 }

@@ -1,0 +1,47 @@
+import { loadConfig } from '../../src/config';
+import { ConfigError } from '../../src/config-values';
+import { redisOptions } from '../../src/state/redis-url';
+
+describe('Redis URLs', () => {
+  it('hands plain redis:// and rediss:// URLs to ioredis as they are', () => {
+    expect(redisOptions('redis://redis:6379/0')).toBe('redis://redis:6379/0');
+    expect(redisOptions('rediss://:secret@redis.example:6380')).toBe(
+      'rediss://:secret@redis.example:6380',
+    );
+  });
+
+  it('reads Redis Sentinel: the sentinels, the master name, password and database', () => {
+    expect(
+      redisOptions(
+        'redis+sentinel://:s%40cret@sentinel-0:26379,10.0.0.2:26380,[::1]:26381/crgate/2',
+      ),
+    ).toEqual({
+      sentinels: [
+        { host: 'sentinel-0', port: 26379 },
+        { host: '10.0.0.2', port: 26380 },
+        { host: '::1', port: 26381 },
+      ],
+      name: 'crgate',
+      password: 's@cret',
+      db: 2,
+    });
+  });
+
+  it.each([
+    'http://redis:6379',
+    'redis+sentinel://sentinel-0:26379',
+    'redis+sentinel://sentinel-0/crgate',
+    'redis+sentinel://sentinel-0:26379,,x:1/crgate',
+    'not a url',
+  ])('refuses %s at start, naming the setting', (url) => {
+    expect(() => loadConfig({ CRGATE_REDIS_URL: url })).toThrow(ConfigError);
+    expect(() => loadConfig({ CRGATE_REDIS_URL: url })).toThrow(/^CRGATE_REDIS_URL: /);
+  });
+
+  it('never repeats a password in its refusal', () => {
+    const url = 'redis+sentinel://:hunter2@sentinel-0/crgate';
+
+    expect(() => loadConfig({ CRGATE_REDIS_URL: url })).toThrow(ConfigError);
+    expect(() => loadConfig({ CRGATE_REDIS_URL: url })).not.toThrow(/hunter2/);
+  });
+});
