@@ -24,6 +24,9 @@ export { DirectoryError } from './directory-file-schema';
  * the last good directory keeps answering, so a typo never locks everyone out.
  */
 
+// The symlink the kubelet points at a ConfigMap's new contents, all files at once.
+const KUBERNETES_DATA_LINK = '..data';
+
 // Editors save in bursts (truncate, write, rename); reload once the burst has settled.
 const DEBOUNCE_MS = 100;
 
@@ -111,10 +114,11 @@ export class FileDirectory implements Directory {
 
     // The directory, not the file: an editor that renames a new file over the old one
     // replaces the inode a watch on the file would follow, and that watch would go quiet.
-    const name = path.basename(this.file);
+    // A Kubernetes ConfigMap volume changes by swapping its `..data` symlink instead.
+    const names = new Set([path.basename(this.file), KUBERNETES_DATA_LINK]);
     try {
       this.watcher = watch(path.dirname(this.file), { persistent: false }, (_event, changed) => {
-        if (changed === null || changed === name) this.schedule();
+        if (changed === null || names.has(changed)) this.schedule();
       });
       this.watcher.on('error', (error) => this.watchFailed(error));
     } catch (error) {

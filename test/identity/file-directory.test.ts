@@ -1,4 +1,4 @@
-import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -264,6 +264,27 @@ describe('file directory reloading', () => {
 
     writeFileSync(`${file}.swp`, CHANGED);
     renameSync(`${file}.swp`, file);
+    await until(() => directory.version() !== before);
+
+    await expect(directory.repositoryRole('acme/web', 'mona')).resolves.toBe('admin');
+  });
+
+  it('picks up a change to a Kubernetes ConfigMap volume, made by swapping ..data', async () => {
+    // The kubelet's layout: directory.yaml -> ..data/directory.yaml, ..data -> ..<timestamp>.
+    const volume = mkdtempSync(path.join(tmpdir(), 'crgate-configmap-'));
+    const publish = (version: string, text: string) => {
+      mkdirSync(path.join(volume, version));
+      writeFileSync(path.join(volume, version, 'directory.yaml'), text);
+      symlinkSync(version, path.join(volume, '..data_tmp'));
+      renameSync(path.join(volume, '..data_tmp'), path.join(volume, '..data'));
+    };
+    publish('..2026_12_03_first', EXAMPLE);
+    symlinkSync('..data/directory.yaml', path.join(volume, 'directory.yaml'));
+    const directory = load(path.join(volume, 'directory.yaml'));
+    const before = directory.version();
+    directory.watch(capturedLogger().logger);
+
+    publish('..2026_12_03_second', CHANGED);
     await until(() => directory.version() !== before);
 
     await expect(directory.repositoryRole('acme/web', 'mona')).resolves.toBe('admin');
