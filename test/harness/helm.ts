@@ -29,3 +29,9 @@ export async function helmBinary(): Promise<string> {
   chmodSync(binary, 0o755);
   return binary;
 }
+
+/** Runs the real helm with these arguments; its stdout, or an error carrying its stderr. */
+export async function helm(args: readonly string[]): Promise<string> {
+  const { stdout } = await run(await helmBinary(), args);
+  return stdout;
+}
