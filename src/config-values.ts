@@ -1,5 +1,5 @@
 import type { ListenAddress } from './config';
-import { RedisUrlError, redisOptions } from './state/redis-url';
+import { RedisUrlError, redisTarget } from './state/redis-url';
 
 /**
  * The parsers of crgate's settings: each reads the raw text of one setting and returns its
@@ -54,7 +54,7 @@ export function parseUrl(protocols: readonly string[]) {
 export function parseRedisUrl(raw: string, name: string): string {
   const url = raw.trim();
   try {
-    redisOptions(url);
+    redisTarget(url);
   } catch (error) {
     const reason = error instanceof RedisUrlError ? error.message : 'is not a URL';
     throw new ConfigError(name, `"${redactPassword(url)}" ${reason}`);

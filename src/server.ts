@@ -1,7 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 
 import { AccessControl } from './access/decide';
@@ -27,6 +26,7 @@ import { createBlobReader } from './registry/blob-reader';
 import { RegistryError, writeRegistryError } from './registry/errors';
 import { createForwarder } from './registry/forward';
 import { connectRedis } from './state/redis';
+import type { RedisClient } from './state/redis';
 import { recordRequest } from './telemetry/access-log';
 import { createCrgateLogger } from './telemetry/logger';
 import { createMetrics } from './telemetry/metrics';
@@ -38,7 +38,7 @@ export interface Gateway {
   readonly server: http.Server;
   readonly opsServer: http.Server;
   readonly metrics: Metrics;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly tokens: TokenStore;
   readonly directory: FileDirectory;
   readonly packages: PackageStore;
@@ -72,7 +72,7 @@ function misdirected(hostname: string): RegistryError {
 // Refresh tokens stand in for a password on the client; they die with their access token.
 const REFRESH_TOKEN_TTL_SECONDS = 90 * 24 * 3600;
 
-async function createAuth(config: Config, logger: Logger, redis: Redis, metrics: Metrics) {
+async function createAuth(config: Config, logger: Logger, redis: RedisClient, metrics: Metrics) {
   if (!config.directory) {
     throw new ConfigError('CRGATE_DIRECTORY', 'required: the YAML file of users, orgs and repos');
   }

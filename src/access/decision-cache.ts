@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
-
 import { PACKAGE_KEYS } from '../packages/package-store';
+import type { RedisClient } from '../state/redis';
 import type { RegistryAction } from './decide';
 
 /**
@@ -34,7 +33,7 @@ const decisionKey = (principal: string, repository: string) =>
 
 export class DecisionCache {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly ttlSeconds: number,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../state/redis';
 
 /**
  * Rate limits on failed authentications, in fixed one-minute windows kept in Redis so that
@@ -21,7 +21,7 @@ const KEYS = {
 
 export class FailureLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly limits: FailureLimits,
   ) {}
 
@@ -34,14 +34,12 @@ export class FailureLimiter {
 
   /** Counts a failure; resolves with the seconds to wait when the username is over its limit. */
   async recordFailure(address: string, username: string): Promise<number | undefined> {
-    const transaction = this.redis.multi();
-    for (const key of [KEYS.address(address), KEYS.user(username)]) {
-      transaction.incr(key).expire(key, WINDOW_SECONDS, 'NX');
-    }
-    transaction.ttl(KEYS.user(username));
-    const results = (await transaction.exec()) ?? [];
-    const userFailures = Number(results[2]?.[1]);
-    const userTtl = Number(results[4]?.[1]);
+    // One transaction a key: in a Redis Cluster the two counters live in different slots.
+    const count = (key: string) =>
+      this.redis.multi().incr(key).expire(key, WINDOW_SECONDS, 'NX').ttl(key).exec();
+    const [, user] = await Promise.all([count(KEYS.address(address)), count(KEYS.user(username))]);
+    const userFailures = Number(user?.[0]?.[1]);
+    const userTtl = Number(user?.[2]?.[1]);
     return userFailures > this.limits.perUserPerMinute ? Math.max(1, userTtl) : undefined;
   }
 }

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 
-import type { Redis } from 'ioredis';
-
+import type { RedisClient } from '../state/redis';
 import { hashToken, mintToken, tokenKind } from './token-format';
 
 /**
- * Personal access tokens and workflow tokens, kept in Redis among the records that must not
- * be lost. Only a token's hash is stored. A token that expires carries a Redis TTL, so an
+ * Personal access tokens and workflow tokens, kept in RedisClient among the records that must not
+ * be lost. Only a token's hash is stored. A token that expires carries a RedisClient TTL, so an
  * expired token is simply gone; revoking deletes it at once.
  */
 export const PACKAGE_SCOPES = [
@@ -84,7 +83,7 @@ export function parseScopes(raw: string): PackageScope[] {
 
 export class TokenStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -143,7 +142,7 @@ export class TokenStore {
     return hash ? this.live(await this.redis.get(KEYS.byHash(hash))) : undefined;
   }
 
-  /** Whether a token still stands: not revoked and not expired. One Redis round trip. */
+  /** Whether a token still stands: not revoked and not expired. One RedisClient round trip. */
   async isLive(id: string): Promise<boolean> {
     return (await this.redis.exists(KEYS.byId(id))) === 1;
   }
@@ -165,9 +164,11 @@ export class TokenStore {
     if (!hash) return false;
     const record = this.live(await this.redis.get(KEYS.byHash(hash)));
 
-    const transaction = this.redis.multi().del(KEYS.byId(id), KEYS.byHash(hash));
-    if (record?.kind === 'pat') transaction.srem(KEYS.ofUser(record.user), id);
-    await transaction.exec();
+    // The id key decides whether a token works, so deleting it first revokes at once; the
+    // rest is tidying. One key a command: in a RedisClient Cluster the three live in different slots.
+    await this.redis.del(KEYS.byId(id));
+    await this.redis.del(KEYS.byHash(hash));
+    if (record?.kind === 'pat') await this.redis.srem(KEYS.ofUser(record.user), id);
     return true;
   }
 
@@ -176,27 +177,23 @@ export class TokenStore {
   }
 
   private async save(secret: string, record: TokenRecord, ttlMs: number | undefined) {
+    // The record first, the id key last: a token works once its id key exists, and by then
+    // its record is there. (Separate commands: the keys live in different Cluster slots.)
     const hash = hashToken(secret);
-    const transaction = this.redis.multi();
     if (ttlMs) {
-      transaction.set(
-        KEYS.byHash(hash),
-        JSON.stringify(record),
-        'PX',
-        ttlMs + EXPIRED_RECORD_GRACE_MS,
-      );
-      transaction.set(KEYS.byId(record.id), hash, 'PX', ttlMs);
+      const recordTtl = ttlMs + EXPIRED_RECORD_GRACE_MS;
+      await this.redis.set(KEYS.byHash(hash), JSON.stringify(record), 'PX', recordTtl);
+      await this.redis.set(KEYS.byId(record.id), hash, 'PX', ttlMs);
     } else {
-      transaction.set(KEYS.byHash(hash), JSON.stringify(record));
-      transaction.set(KEYS.byId(record.id), hash);
+      await this.redis.set(KEYS.byHash(hash), JSON.stringify(record));
+      await this.redis.set(KEYS.byId(record.id), hash);
     }
-    await transaction.exec();
   }
 
   private live(json: string | null): TokenRecord | undefined {
     if (!json) return undefined;
     const record = JSON.parse(json) as TokenRecord;
-    // Redis expires the id key itself; this guards the moment between expiry and eviction.
+    // RedisClient expires the id key itself; this guards the moment between expiry and eviction.
     return this.expired(record) ? undefined : record;
   }
 }

@@ -1,8 +1,7 @@
-import type { Redis } from 'ioredis';
-
 import { loadConfig } from '../config';
 import { FileDirectory } from '../identity/file-directory';
 import { connectRedis } from '../state/redis';
+import type { RedisClient } from '../state/redis';
 import { createCrgateLogger } from '../telemetry/logger';
 
 /**
@@ -14,7 +13,7 @@ export class UsageError extends Error {
 }
 
 export async function withState<T>(
-  run: (redis: Redis, directory: FileDirectory) => Promise<T>,
+  run: (redis: RedisClient, directory: FileDirectory) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig();
   if (!config.directory) throw new UsageError('set CRGATE_DIRECTORY to the directory file');

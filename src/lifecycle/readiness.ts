@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../state/redis';
 
 /** Whether crgate can serve: the registry answers and Redis answers, each within a bound. */
 export interface Readiness {
@@ -45,7 +45,7 @@ async function check(probe: () => Promise<unknown>, what: string): Promise<strin
 export async function checkReadiness(
   registryUrl: URL,
   agent: http.Agent,
-  redis: Redis,
+  redis: RedisClient,
 ): Promise<Readiness> {
   const [registry, redisState] = await Promise.all([
     check(() => pingRegistry(registryUrl, agent), 'the registry'),

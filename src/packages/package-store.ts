@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
-
 import type { Visibility } from '../identity/directory';
+import type { RedisClient } from '../state/redis';
 import { splitRepository } from './package';
 import type {
   Grantee,
@@ -150,7 +149,7 @@ function accessOf(hash: Record<string, string>): PackageAccess {
 
 export class PackageStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly now: () => number = Date.now,
   ) {}
 

@@ -1,23 +1,36 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'winston';
 
-import { redisOptions } from './redis-url';
+import { redisTarget } from './redis-url';
 
 /**
- * The Redis connection. Commands fail fast while Redis is away instead of queueing without
- * bound, so a request that needs Redis gets an answer rather than a hang.
+ * The Redis connection: one server, a Sentinel-watched master, or a Redis Cluster. Every key
+ * a command or transaction touches together shares a hash tag, so all three work alike.
+ * Commands fail fast while Redis is away instead of queueing without bound, so a request that
+ * needs Redis gets an answer rather than a hang.
  */
-export function connectRedis(url: string, logger: Logger): Redis {
-  const behaviour: RedisOptions = {
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2_000,
+export type RedisClient = Redis | Cluster;
+
+const BEHAVIOUR: RedisOptions = {
+  maxRetriesPerRequest: 1,
+  connectTimeout: 2_000,
+  enableOfflineQueue: true,
+  lazyConnect: false,
+};
+
+function connect(url: string): RedisClient {
+  const target = redisTarget(url);
+  if (target.kind === 'url') return new Redis(target.url, BEHAVIOUR);
+  if (target.kind === 'sentinel') return new Redis({ ...target.options, ...BEHAVIOUR });
+  return new Cluster(target.nodes, {
+    redisOptions: { ...target.options, ...BEHAVIOUR },
     enableOfflineQueue: true,
-    lazyConnect: false,
-  };
-  const where = redisOptions(url);
-  const redis =
-    typeof where === 'string' ? new Redis(where, behaviour) : new Redis({ ...where, ...behaviour });
+  });
+}
+
+export function connectRedis(url: string, logger: Logger): RedisClient {
+  const redis = connect(url);
   let lastError = '';
   redis.on('error', (error: NodeJS.ErrnoException) => {
     // ioredis retries on its own; say so once per distinct failure, not once per retry.

@@ -417,8 +417,10 @@ describe('the Helm chart with an external registry and Redis', () => {
     );
   });
 
-  it('takes a Redis Sentinel URL', async () => {
-    const url = 'redis+sentinel://sentinel-0:26379,sentinel-1:26379/mymaster';
+  it.each([
+    ['Sentinel', 'redis+sentinel://sentinel-0:26379,sentinel-1:26379/mymaster'],
+    ['Cluster', 'redis+cluster://redis-0:6379,redis-1:6379'],
+  ])('takes a Redis %s URL', async (_, url) => {
     const release = await render({ ...EXTERNAL, redis: { enabled: false, url } });
 
     expect(release.crgateEnv.CRGATE_REDIS_URL).toBe(url);

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,4 +118,59 @@ export async function startSentinel(masterPort: number, name: string): Promise<S
   );
   const url = `redis+sentinel://127.0.0.1:${port}/${name}`;
   return { url, port, dir, logFile, stop: () => stopIn(child, dir) };
+}
+
+/**
+ * A Redis Cluster of three masters on loopback, slots spread by `redis-cli --cluster create`,
+ * ready once every node reports `cluster_state:ok`.
+ */
+export async function startRedisCluster(): Promise<{ url: string; stop(): Promise<void> }> {
+  const nodes: Service[] = [];
+  for (let i = 0; i < 3; i += 1) nodes.push(await startClusterNode());
+  const stop = async () => {
+    await Promise.all(nodes.map((node) => node.stop()));
+  };
+  try {
+    const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
+    await redisCli(['--cluster', 'create', ...addresses, '--cluster-yes']);
+    for (const node of nodes) await untilClusterOk(node.port);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: `redis+cluster://127.0.0.1:${nodes[0]?.port}`, stop };
+}
+
+async function startClusterNode(): Promise<Service> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'crgate-redis-cluster-'));
+  const port = await freePort();
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
+  const cluster = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'];
+  const { child, logFile } = await startProcess(
+    'redis-cluster-node',
+    'redis-server',
+    [...args, ...cluster],
+    process.env,
+    port,
+    dir,
+  );
+  return { url: `redis://127.0.0.1:${port}`, port, dir, logFile, stop: () => stopIn(child, dir) };
+}
+
+function redisCli(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('redis-cli', args, (error, stdout, stderr) => {
+      if (error) reject(new Error(`redis-cli ${args.join(' ')}: ${stderr || stdout}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+async function untilClusterOk(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const info = await redisCli(['-p', String(port), 'cluster', 'info']);
+    if (info.includes('cluster_state:ok')) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the Redis Cluster node on port ${port} never reported cluster_state:ok`);
 }
