@@ -95,7 +95,10 @@ async function verificationKey(publicKey: KeyObject): Promise<VerificationKey> {
 async function readPrivateKey(file: string): Promise<KeyObject> {
   const pem = await readPem(file);
   if (!pem.includes('PRIVATE KEY-----')) {
-    throw new SigningKeyError(file, 'the active key must be a PKCS#8 PEM private key');
+    throw new SigningKeyError(
+      file,
+      'the active key must be a PEM private key (PKCS#8, or SEC1 for EC keys)',
+    );
   }
 
   return requireP256(
