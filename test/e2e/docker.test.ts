@@ -1,11 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { startDockerd } from '../harness/dockerd';
-import type { Dockerd } from '../harness/dockerd';
-import { startGateway } from '../harness/gateway';
-import type { TestGateway } from '../harness/gateway';
-import { makeTempDir, removeDir } from '../harness/images';
+import { useDockerSession } from '../harness/docker-session';
 import { skopeoDigest as skopeoDigestAs } from '../harness/tools';
 import type { ToolOutput } from '../harness/tools';
 
@@ -17,27 +13,7 @@ jest.setTimeout(180_000);
 
 const SOURCE_LABEL = 'org.opencontainers.image.source=https://github.com/octocat/app';
 
-let dockerd: Dockerd | undefined;
-let gateway: TestGateway | undefined;
-let workDir: string | undefined;
-
-beforeAll(async () => {
-  workDir = await makeTempDir('crgate-docker-');
-  gateway = await startGateway();
-  dockerd = await startDockerd();
-  await login(gateway.ownerToken);
-});
-
-afterAll(async () => {
-  await dockerd?.stop();
-  await gateway?.close();
-  await removeDir(workDir);
-});
-
-function started(): { dockerd: Dockerd; gateway: TestGateway; workDir: string } {
-  if (!dockerd || !gateway || !workDir) throw new Error('beforeAll did not finish');
-  return { dockerd, gateway, workDir };
-}
+const started = useDockerSession('crgate-docker-');
 
 /** `containers.localhost:PORT/REPOSITORY:TAG`, as docker names an image on crgate. */
 function imageName(repository: string, tag: string): string {
@@ -48,11 +24,8 @@ function docker(...args: string[]): Promise<ToolOutput> {
   return started().dockerd.docker(args);
 }
 
-/** `docker login` with the token on standard input, as the documentation tells users to. */
 function login(token: string, username = 'octocat'): Promise<ToolOutput> {
-  const { dockerd: daemon, gateway: gw } = started();
-  const args = ['login', gw.registryHost, '-u', username, '--password-stdin'];
-  return daemon.docker(args, {}, token);
+  return started().login(token, username);
 }
 
 /**

@@ -2,18 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { startDockerd } from '../harness/dockerd';
-import type { Dockerd } from '../harness/dockerd';
-import { startGateway } from '../harness/gateway';
-import type { TestGateway } from '../harness/gateway';
-import {
-  buildMultiArchImage,
-  makeTempDir,
-  OCI_INDEX,
-  readJsonBlob,
-  removeDir,
-  taggedDescriptor,
-} from '../harness/images';
+import { useDockerSession } from '../harness/docker-session';
+import { buildMultiArchImage, OCI_INDEX, readJsonBlob, taggedDescriptor } from '../harness/images';
 import type { Descriptor } from '../harness/images';
 import { OCI_MANIFEST, sha256 } from '../harness/registry-client';
 import { run, skopeoDigest } from '../harness/tools';
@@ -41,28 +31,7 @@ const HELM_CHART = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
 // Package names are unique to this run: the registry and Redis are shared by every test file.
 const suffix = randomUUID().slice(0, 8);
 
-let dockerd: Dockerd | undefined;
-let gateway: TestGateway | undefined;
-let workDir: string | undefined;
-
-beforeAll(async () => {
-  workDir = await makeTempDir('crgate-package-labels-');
-  gateway = await startGateway();
-  dockerd = await startDockerd();
-  const login = ['login', gateway.registryHost, '-u', 'octocat', '--password-stdin'];
-  await dockerd.docker(login, {}, gateway.ownerToken);
-});
-
-afterAll(async () => {
-  await dockerd?.stop();
-  await gateway?.close();
-  await removeDir(workDir);
-});
-
-function started(): { dockerd: Dockerd; gateway: TestGateway; workDir: string } {
-  if (!dockerd || !gateway || !workDir) throw new Error('beforeAll did not finish');
-  return { dockerd, gateway, workDir };
-}
+const started = useDockerSession('crgate-package-labels-');
 
 /** A folder of its own under the run's work folder. */
 async function freshDir(name: string): Promise<string> {
