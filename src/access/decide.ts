@@ -8,6 +8,7 @@ import type { Package, PackageRole } from '../packages/package';
 import type { PackageStore } from '../packages/package-store';
 import { RegistryError } from '../registry/errors';
 import type { Metrics } from '../telemetry/metrics';
+import { ShortMemo } from '../state/short-memo';
 import type { DecisionCache, FullDecision } from './decision-cache';
 import { anonymousRole, userRole, workflowRole } from './roles';
 
@@ -50,14 +51,26 @@ function cacheIdentity(principal: Principal): string {
   return principal.kind === 'anonymous' ? 'anonymous' : `${principal.kind}:${principal.tokenId}`;
 }
 
+// A decision this replica made is reused for up to a second without asking Redis: within the
+// one second in which a change must reach every replica, and it spares a round trip per
+// request when the same token pulls layer after layer.
+const MEMO_MS = 1_000;
+const MEMO_ENTRIES = 10_000;
+
 export class AccessControl {
+  private readonly memo: ShortMemo<FullDecision>;
+
   constructor(
     private readonly directory: Directory,
     private readonly packages: PackageStore,
     private readonly cache: DecisionCache,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
-  ) {}
+    /** 0 turns the in-process memo off: every decision then consults Redis. */
+    memoMs = MEMO_MS,
+  ) {
+    this.memo = new ShortMemo(memoMs, MEMO_ENTRIES);
+  }
 
   async decide(
     principal: Principal,
@@ -70,10 +83,27 @@ export class AccessControl {
     return refusal ? { granted, refusal } : { granted };
   }
 
-  /** The decision for every action, from the cache when it is still true. */
+  /** The decision for every action: from the memo, else the cache when it is still true. */
   private async decideAll(principal: Principal, repository: string): Promise<FullDecision> {
     const identity = cacheIdentity(principal);
     const directoryVersion = this.directory.version();
+    const memoKey = `${directoryVersion} ${identity} ${repository}`;
+    const memoized = this.memo.get(memoKey);
+    if (memoized) {
+      this.metrics.decisions.inc({ cache: 'memo' });
+      return memoized;
+    }
+    const decision = await this.fromCache(principal, repository, identity, directoryVersion);
+    this.memo.set(memoKey, decision);
+    return decision;
+  }
+
+  private async fromCache(
+    principal: Principal,
+    repository: string,
+    identity: string,
+    directoryVersion: string,
+  ): Promise<FullDecision> {
     const cached = await this.cache.lookup(identity, repository, directoryVersion).catch(() => {
       this.metrics.decisions.inc({ cache: 'degraded' });
       return undefined;

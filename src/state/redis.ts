@@ -13,6 +13,9 @@ import { redisTarget } from './redis-url';
 export type RedisClient = Redis | Cluster;
 
 const BEHAVIOUR: RedisOptions = {
+  // Commands issued in the same tick go out in one write: under load, one syscall for many
+  // requests' lookups instead of one each.
+  enableAutoPipelining: true,
   maxRetriesPerRequest: 1,
   connectTimeout: 2_000,
   enableOfflineQueue: true,
@@ -25,6 +28,7 @@ function connect(url: string): RedisClient {
   if (target.kind === 'sentinel') return new Redis({ ...target.options, ...BEHAVIOUR });
   return new Cluster(target.nodes, {
     redisOptions: { ...target.options, ...BEHAVIOUR },
+    enableAutoPipelining: true,
     enableOfflineQueue: true,
   });
 }

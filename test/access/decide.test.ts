@@ -71,9 +71,10 @@ describe('access decisions', () => {
   });
   afterAll(() => redis.quit());
 
-  function control(metrics = createMetrics(), cacheRedis = redis): AccessControl {
+  /** Without the in-process memo unless asked: these tests watch Redis answer each time. */
+  function control(metrics = createMetrics(), cacheRedis = redis, memoMs = 0): AccessControl {
     const cache = new DecisionCache(cacheRedis, 300);
-    return new AccessControl(directory, packages, cache, metrics, silent);
+    return new AccessControl(directory, packages, cache, metrics, silent, memoMs);
   }
 
   async function newPackage(): Promise<string> {
@@ -93,6 +94,18 @@ describe('access decisions', () => {
     expect(first.granted).toEqual(['pull', 'push']);
     expect(second).toEqual(first);
     expect(await counts(metrics)).toEqual({ miss: 1, hit: 1 });
+  });
+
+  it('answers a repeated question from its in-process memo, without Redis', async () => {
+    const metrics = createMetrics();
+    const access = control(metrics, redis, 1_000);
+    const repository = await newPackage();
+
+    await access.decide(user('octocat'), repository, ['pull']);
+    const again = await access.decide(user('octocat'), repository, ['push']);
+
+    expect(again.granted).toEqual(['push']);
+    expect(await counts(metrics)).toEqual({ miss: 1, memo: 1 });
   });
 
   it('sees a settings change at once, on every replica', async () => {
