@@ -155,7 +155,7 @@ export class TokenStore {
     if (gone.length > 0) await this.redis.srem(KEYS.ofUser(login), ...gone);
     return records
       .filter((record): record is PatRecord => record?.kind === 'pat')
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
   /** Revokes at once; resolves false when there was no such token. */

@@ -36,19 +36,23 @@ describe('token store (real Redis)', () => {
   it('lists a user’s tokens and revokes one at once', async () => {
     // A login of its own: other test files share this Redis and create tokens too.
     const user = `listed-${Date.now().toString(36)}`;
-    const first = await store.createPat({ user, scopes: ['read:packages'] });
-    const second = await store.createPat({ user, scopes: ['delete:packages'] });
+    // A clock a millisecond on at every reading: two tokens made in the same millisecond
+    // would be listed in the order of their ids, not the order they were made in.
+    let now = Date.now();
+    const ticking = new TokenStore(redis, () => (now += 1));
+    const first = await ticking.createPat({ user, scopes: ['read:packages'] });
+    const second = await ticking.createPat({ user, scopes: ['delete:packages'] });
 
-    const before = await store.list(user);
-    const revoked = await store.revoke(first.record.id);
+    const before = await ticking.list(user);
+    const revoked = await ticking.revoke(first.record.id);
 
     expect(before.map((record) => record.id)).toEqual([first.record.id, second.record.id]);
     expect(revoked).toBe(true);
-    expect(await store.lookup(first.secret)).toBeUndefined();
-    expect(await store.isLive(first.record.id)).toBe(false);
-    expect(await store.isLive(second.record.id)).toBe(true);
-    expect((await store.list(user)).map((record) => record.id)).toEqual([second.record.id]);
-    expect(await store.revoke(first.record.id)).toBe(false);
+    expect(await ticking.lookup(first.secret)).toBeUndefined();
+    expect(await ticking.isLive(first.record.id)).toBe(false);
+    expect(await ticking.isLive(second.record.id)).toBe(true);
+    expect((await ticking.list(user)).map((record) => record.id)).toEqual([second.record.id]);
+    expect(await ticking.revoke(first.record.id)).toBe(false);
   });
 
   it('treats an expired token as gone', async () => {
