@@ -6,7 +6,7 @@ import type { Directory } from '../identity/directory';
 import { splitRepository } from '../packages/package';
 import type { Package, PackageRole } from '../packages/package';
 import type { PackageStore } from '../packages/package-store';
-import { RegistryError } from '../registry/errors';
+import { unavailable } from '../registry/errors';
 import type { Metrics } from '../telemetry/metrics';
 import { ShortMemo } from '../state/short-memo';
 import type { DecisionCache, FullDecision } from './decision-cache';
@@ -79,7 +79,13 @@ export class AccessControl {
   ): Promise<Decision> {
     const full = await this.decideAll(principal, repository);
     const granted = asked.filter((action) => full.granted.includes(action));
-    const refusal = asked.map((action) => full.refusals[action]).find(Boolean);
+    // The refusal of the most demanding action asked: a client that asks for pull and push is
+    // pushing, and what stops the push is what it needs to hear.
+    const refusal = [...REGISTRY_ACTIONS]
+      .reverse()
+      .filter((action) => asked.includes(action))
+      .map((action) => full.refusals[action])
+      .find(Boolean);
     return refusal ? { granted, refusal } : { granted };
   }
 
@@ -130,12 +136,7 @@ export class AccessControl {
       // Without the package record there is nothing to decide from: refuse, never allow.
       this.metrics.decisions.inc({ cache: 'unavailable' });
       this.logger.warn('package record unreadable; refusing', { error: String(error) });
-      throw new RegistryError(
-        'UNAVAILABLE',
-        'access control is unavailable, retry later',
-        undefined,
-        { 'Retry-After': '5' },
-      );
+      throw unavailable('access control');
     }
   }
 
@@ -199,14 +200,15 @@ function roleRefusal(
   const writes = principal.permission === 'write';
   const owner = principal.repository.slice(0, principal.repository.indexOf('/'));
   const ownNamespace = splitRepository(repository).namespace === owner;
-  if ((canPull || ownNamespace) && writes && action === 'push') {
+  const needed = action === 'pull' ? 'read' : 'write';
+  if ((canPull || ownNamespace) && action !== 'delete' && (writes || action === 'pull')) {
     // The stumbling block of ghcr.io users: the package exists, but not for this workflow.
     // Said only where it reveals nothing: to a workflow that can see the package, or in its
-    // own namespace, where a push is refused only because the package exists.
+    // own namespace, where a workflow is refused only because the package exists.
     return (
       `the package ${repository} is not linked to ${principal.repository} and does not give ` +
-      `it write access; a package admin can give ${principal.repository} the write role ` +
-      'under the package settings, "Manage Actions access"'
+      `it ${needed} access; a package admin can give ${principal.repository} the ${needed} ` +
+      'role under the package settings, "Manage Actions access"'
     );
   }
   if (action !== 'pull' && !ownNamespace) {

@@ -254,6 +254,25 @@ describe('authentication and authorization on /v2', () => {
       expect(taken.body.errors[0].message).toContain('Manage Actions access');
     });
 
+    it('tell a workflow refused a private package of its own namespace how to get access', async () => {
+      await gw.client.pushImage('acme/private-base', '1');
+      const { secret } = await gw.gateway.tokens.createWorkflowToken({
+        repository: 'acme/web',
+        permission: 'read',
+        expiresInMs: 3_600_000,
+      });
+      const workflow = gw.client.as({ username: 'x', password: secret });
+
+      const res = await workflow
+        .get('/v2/acme/private-base/manifests/1')
+        .set('Accept', OCI_MANIFEST)
+        .expect(403);
+
+      expect(res.body.errors[0].code).toBe('DENIED');
+      expect(res.body.errors[0].message).toContain('the read role');
+      expect(res.body.errors[0].message).toContain('Manage Actions access');
+    });
+
     it('tell a workflow nothing about private packages it cannot see', async () => {
       await gw.client.pushImage('octocat/private-thing', '1');
       const { secret } = await gw.gateway.tokens.createWorkflowToken({
