@@ -25,7 +25,7 @@ import { createRegistryHandler } from './registry/app';
 import { createBlobReader } from './registry/blob-reader';
 import { RegistryError, writeRegistryError } from './registry/errors';
 import { createForwarder } from './registry/forward';
-import { connectRedis } from './state/redis';
+import { connectRedis, isRedisOutage } from './state/redis';
 import type { RedisClient } from './state/redis';
 import { recordRequest } from './telemetry/access-log';
 import { createCrgateLogger } from './telemetry/logger';
@@ -143,7 +143,14 @@ export async function createGateway(
     scheme: config.publicUrlScheme,
     logger,
   });
-  const handleRegistry = createRegistryHandler({ forwarder, metrics, logger, observer, ...auth });
+  const handleRegistry = createRegistryHandler({
+    forwarder,
+    metrics,
+    logger,
+    observer,
+    isStateOutage: (error) => isRedisOutage(error, redis),
+    ...auth,
+  });
   const webApp = createWebApp({ ...auth, jwks: () => auth.signer.jwks() });
   let inFlight = 0;
   let draining = false;

@@ -18,7 +18,14 @@ import type { Metrics } from '../telemetry/metrics';
 import { answerCatalog } from './catalog';
 import { classify } from './classify';
 import type { RegistryRoute } from './classify';
-import { API_VERSION, API_VERSION_HEADER, asRegistryError, writeRegistryError } from './errors';
+import {
+  API_VERSION,
+  API_VERSION_HEADER,
+  asRegistryError,
+  RegistryError,
+  unavailable,
+  writeRegistryError,
+} from './errors';
 import type { Forwarder } from './forward';
 import { pushedManifest, readManifest } from './manifest-push';
 
@@ -46,6 +53,8 @@ export interface RegistryOriginParts {
   /** The service name of challenges and tokens: `containers.<hostname>`. */
   readonly service: string;
   readonly addressOf: (req: IncomingMessage) => string;
+  /** Whether a failure came from Redis being away: then a 503, never a 500. */
+  readonly isStateOutage: (error: unknown) => boolean;
 }
 
 function isTokenPath(url: string): boolean {
@@ -175,12 +184,22 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
   return (req, res, facts) => {
     res.setHeader(API_VERSION_HEADER, API_VERSION);
     handle(req, res, facts).catch((error: unknown) => {
-      const registryError = asRegistryError(error);
-      if (registryError !== error) parts.logger.error('unexpected error', { error: String(error) });
+      const registryError = toRegistryError(error);
       if (res.headersSent) res.destroy();
       else writeRegistryError(res, registryError);
     });
   };
+
+  /** What a failure tells the client: its own error, a 503 while Redis is away, or a 500. */
+  function toRegistryError(error: unknown): RegistryError {
+    if (error instanceof RegistryError) return error;
+    if (parts.isStateOutage(error)) {
+      parts.logger.warn('redis unavailable; refusing', { error: String(error) });
+      return unavailable('crgate’s state store');
+    }
+    parts.logger.error('unexpected error', { error: String(error) });
+    return asRegistryError(error);
+  }
 }
 
 function countUpload(res: ServerResponse, metrics: Metrics): void {

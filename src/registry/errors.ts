@@ -67,6 +67,13 @@ export function writeRegistryError(res: ServerResponse, error: RegistryError): v
   res.end(body);
 }
 
+/** A 503 for a part crgate cannot do without, with the seconds a client should wait. */
+export function unavailable(what: string): RegistryError {
+  return new RegistryError('UNAVAILABLE', `${what} is unavailable, retry later`, undefined, {
+    'Retry-After': '5',
+  });
+}
+
 /** Turns anything thrown into a RegistryError; the unexpected become a bare UNKNOWN. */
 export function asRegistryError(error: unknown): RegistryError {
   if (error instanceof RegistryError) return error;

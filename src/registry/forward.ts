@@ -9,7 +9,7 @@ import type { Logger } from 'winston';
 import type { Config } from '../config';
 import type { PublicOrigin } from '../hosts';
 import type { Metrics } from '../telemetry/metrics';
-import { RegistryError, writeRegistryError } from './errors';
+import { unavailable, writeRegistryError } from './errors';
 import {
   ensureApiVersion,
   forwardingHeaders,
@@ -40,9 +40,6 @@ export interface Forwarder {
   readonly agent: http.Agent;
   close(): void;
 }
-
-// Seconds a client should wait before retrying when the registry is down.
-const RETRY_AFTER_SECONDS = '5';
 
 function createAgent(registryUrl: URL): http.Agent {
   const options: http.AgentOptions = { keepAlive: true, scheduling: 'lifo', maxFreeSockets: 64 };
@@ -94,12 +91,7 @@ export function createForwarder(config: Config, logger: Logger, metrics: Metrics
       res.destroy();
       return;
     }
-    writeRegistryError(
-      res,
-      new RegistryError('UNAVAILABLE', 'the registry is unavailable, retry later', undefined, {
-        'Retry-After': RETRY_AFTER_SECONDS,
-      }),
-    );
+    writeRegistryError(res, unavailable('the registry'));
   };
 
   return {

@@ -1,4 +1,4 @@
-import { Cluster, Redis } from 'ioredis';
+import { Cluster, MaxRetriesPerRequestError, Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'winston';
 
@@ -47,4 +47,12 @@ export function connectRedis(url: string, logger: Logger): RedisClient {
     lastError = '';
   });
   return redis;
+}
+
+/**
+ * Whether a failed command failed because Redis is away, not for a reason of its own: ioredis
+ * gave up retrying it, or the connection is not up. Such a failure is a 503, never a 500.
+ */
+export function isRedisOutage(error: unknown, redis: RedisClient): boolean {
+  return error instanceof MaxRetriesPerRequestError || redis.status !== 'ready';
 }
