@@ -22,9 +22,9 @@ import { requireEnv, writeDirectory } from '../harness/gateway';
  * when Redis is away.
  */
 const DIRECTORY = `
-users: [octocat, mona, outsider]
+users: [octocat, mona, outsider, builder]
 orgs:
-  lab: {owners: [octocat], members: [mona]}
+  lab: {owners: [octocat], members: [mona, builder], teams: {builders: [builder]}}
 repos:
   lab/app: {collaborators: {mona: read}}
 `;
@@ -151,6 +151,19 @@ describe('access decisions', () => {
     ]);
   });
 
+  it('gives the members of a team on the access list the team’s role, and no one else', async () => {
+    const access = control();
+    const repository = await newPackage();
+
+    await packages.setRole(repository, { kind: 'team', name: 'builders' }, 'write');
+
+    expect((await access.decide(user('builder'), repository, ['pull', 'push'])).granted).toEqual([
+      'pull',
+      'push',
+    ]);
+    expect((await access.decide(user('mona'), repository, ['pull'])).granted).toEqual([]);
+  });
+
   it('stops inheriting from the linked repository when inheritance is switched off', async () => {
     const access = control();
     const repository = await newPackage();
@@ -170,7 +183,10 @@ describe('access decisions', () => {
 
     writeFileSync(
       file,
-      DIRECTORY.replace('members: [mona]', 'members: [mona], members_can_create_packages: false'),
+      DIRECTORY.replace(
+        'members: [mona, builder]',
+        'members: [mona, builder], members_can_create_packages: false',
+      ),
     );
     directory.reload();
 
