@@ -310,6 +310,24 @@ describe('the Helm chart with its defaults (everything bundled)', () => {
     expect(checksum(second)).not.toBe(checksum(first));
   });
 
+  it('mounts an existing directory ConfigMap instead of making one', async () => {
+    const release = await render({
+      directory: { existingConfigMap: 'people', key: 'people.yaml' },
+    });
+    const source = volume(release.crgate.spec.template, 'directory').configMap;
+
+    expect(source).toEqual({
+      name: 'people',
+      items: [{ key: 'people.yaml', path: 'people.yaml' }],
+    });
+    expect(release.crgateEnv.CRGATE_DIRECTORY).toBe(
+      path.join(mountPath(release.crgateContainer, 'directory'), 'people.yaml'),
+    );
+    expect(release.named('ConfigMap', 'people')).toBeUndefined();
+    const ownName = volume(defaults().crgate.spec.template, 'directory').configMap?.name;
+    expect(release.named('ConfigMap', ownName ?? '')).toBeUndefined();
+  });
+
   it('runs registry:2 with deletes, foreign layers and upload purging on', () => {
     const config = defaults().registryConfig;
     const registry = defaults().one<Workload>('Deployment', 'registry');
@@ -434,6 +452,10 @@ describe('the Helm chart with an external registry and Redis', () => {
 
     expect(message).toMatch(/redis\.url carries a password.*redis\.existingSecret/);
     expect(message).not.toContain('hunter2');
+    const inQuery = 'redis://redis.storage.svc:6379/0?password=hunter2';
+    expect(await renderFailure({ redis: { enabled: false, url: inQuery } })).toMatch(
+      /redis\.url carries a password/,
+    );
     const sentinel = 'redis+sentinel://:hunter2@sentinel-0:26379,sentinel-1:26379/mymaster';
     expect(await renderFailure({ redis: { enabled: false, url: sentinel } })).toMatch(
       /redis\.url carries a password/,
@@ -656,14 +678,36 @@ describe('the Helm chart with signing keys of its own', () => {
 
 describe('the Helm chart with a ServiceMonitor', () => {
   it('lets Prometheus scrape /metrics on the metrics port', async () => {
-    const release = await render({ serviceMonitor: { enabled: true } });
+    const monitoring = { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } };
+    const release = await render({
+      serviceMonitor: { enabled: true },
+      networkPolicy: { metricsNamespaceSelector: monitoring },
+    });
     const monitor = release.one<ServiceMonitor>('ServiceMonitor', 'crgate');
     const service = release.one<Service>('Service', 'crgate');
+    const policy = release.one<NetworkPolicy>('NetworkPolicy', 'crgate');
     const [endpoint] = monitor.spec.endpoints;
     const port = service.spec.ports.find((p) => p.name === endpoint?.port);
 
     expect(selects(monitor.spec.selector.matchLabels, service.metadata.labels)).toBe(true);
     expect(endpoint?.path).toBe('/metrics');
     expect(portNumber(release.crgateContainer, port?.targetPort)).toBe(9090);
+    expect(policy.spec.ingress).toContainEqual({
+      from: [{ namespaceSelector: monitoring }],
+      ports: [{ port: 9090, protocol: 'TCP' }],
+    });
+  });
+
+  it('refuses a ServiceMonitor whose scrapes the NetworkPolicy would block', async () => {
+    const message = await renderFailure({ serviceMonitor: { enabled: true } });
+
+    expect(message).toMatch(
+      /serviceMonitor\.enabled needs .*networkPolicy\.metricsNamespaceSelector/,
+    );
+    expect(
+      (
+        await render({ serviceMonitor: { enabled: true }, networkPolicy: { enabled: false } })
+      ).one<ServiceMonitor>('ServiceMonitor', 'crgate'),
+    ).toBeDefined();
   });
 });

@@ -92,8 +92,8 @@ Empty when the URL comes from redis.existingSecret.
 {{- printf "redis://%s-redis:6379" (include "crgate.fullname" .) }}
 {{- else if not .Values.redis.existingSecret }}
 {{- $url := required "redis.url (or redis.existingSecret) is required when redis.enabled=false: the URL of your Redis, for example redis://redis.storage:6379 or redis+sentinel://sentinel-0:26379,sentinel-1:26379/mymaster" .Values.redis.url }}
-{{- /* A password sits between "//" and "@": redis://:PASSWORD@host, redis+sentinel://:PASSWORD@... */}}
-{{- if regexMatch "^[a-z+]+://[^/@]*:[^/@]*@" $url }}
+{{- /* A password sits between "//" and "@" (redis://:PASSWORD@host), or in the query (?password=). */}}
+{{- if or (regexMatch "^[a-z+]+://[^/@]*:[^/@]*@" $url) (regexMatch "[?&](password|sentinelPassword)=" $url) }}
 {{- fail "redis.url carries a password, which would land in a ConfigMap: put the URL in a Secret and name it with redis.existingSecret (and redis.existingSecretKey)" }}
 {{- end }}
 {{- $url }}
