@@ -1,17 +1,16 @@
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
-
 import type { Blob, BlobSource } from './blob-source';
 import { pull, pushChunked, pushMonolithic } from './blob-transfers';
 import { repositoryScope } from './credentials';
-import { cpuSeconds } from './process-stats';
+import { cpuSeconds, treeCpuSeconds } from './process-stats';
+import { dropBlobData } from './registry-storage';
+import { noSamples } from './report';
 import type { Samples } from './report';
 import type { Settings } from './settings';
 import type { Target, TargetName } from './target';
 
 /**
- * The blob transfers, round after round, each transfer made on both targets back to back
- * (the order alternating by round, so that drift in the machine favours neither). Around each
+ * The blob transfers, round after round, each transfer made on every target back to back
+ * (in the order of bench/order.ts, so that drift in the machine favours none). Around each
  * transfer, the CPU time of crgate and of the registry is read from /proc. Each transfer to
  * crgate first gets a bearer token for its repository, as docker does; that is not timed.
  */
@@ -29,16 +28,16 @@ export interface BlobPhase {
   readonly blobs: ReadonlyMap<string, Blob>;
   /** Targets in the order of each round. */
   readonly orderOfRound: (round: number) => readonly Target[];
-  /** A target signed in for a scope: crgate with a fresh bearer token, direct as it is. */
+  /** A target signed in for a scope: crgate with a fresh bearer token, the others as they are. */
   readonly signIn: (target: Target, scope: string) => Promise<Target>;
 }
 
 export interface BlobScenarioResult {
   /** Throughput in MB/s (10^6 bytes per second). */
   readonly megabytesPerSecond: Samples;
-  /** crgate's CPU seconds per GiB it carried. */
-  readonly crgateCpuPerGib: number[];
-  /** The registry's CPU seconds per GiB, on each target: what crgate changes for it. */
+  /** CPU seconds per GiB of the proxy that carried the transfer: nginx or crgate. */
+  readonly proxyCpuPerGib: Samples;
+  /** The registry's CPU seconds per GiB, on each target: what a proxy changes for it. */
   readonly registryCpuPerGib: Samples;
 }
 
@@ -50,9 +49,9 @@ export function freshBlobName(scenario: BlobScenario, round: number, target: Tar
 
 function emptyResults(): Record<BlobScenario, BlobScenarioResult> {
   const empty = (): BlobScenarioResult => ({
-    megabytesPerSecond: { direct: [], crgate: [] },
-    crgateCpuPerGib: [],
-    registryCpuPerGib: { direct: [], crgate: [] },
+    megabytesPerSecond: noSamples(),
+    proxyCpuPerGib: noSamples(),
+    registryCpuPerGib: noSamples(),
   });
   return { pull: empty(), pushMonolithic: empty(), pushChunked: empty() };
 }
@@ -82,21 +81,12 @@ function transfer(
   return pushChunked(target, PUSH_REPOSITORY, phase.source, blob, settings.chunkBytes);
 }
 
-/**
- * Drops a pushed blob's data from the registry's storage, so that rounds of fresh 1 GiB
- * blobs do not fill the disk. The API's DELETE only unlinks a blob from its repository; the
- * data stays until garbage collection, which needs the registry stopped.
- */
-async function dropBlobData(settings: Settings, blob: Blob): Promise<void> {
-  const hex = blob.digest.slice('sha256:'.length);
-  const dir = path.join(
-    settings.registryRoot,
-    'docker/registry/v2/blobs/sha256',
-    hex.slice(0, 2),
-    hex,
-  );
-  // No `force`: were the layout other than assumed, a silent no-op would fill the disk.
-  await rm(dir, { recursive: true });
+/** CPU seconds so far of the proxy `target` names: crgate, or nginx's master and workers. */
+export function proxyCpuSeconds(settings: Settings, target: TargetName): number {
+  const ticks = settings.ticksPerSecond;
+  if (target === 'crgate') return cpuSeconds(settings.crgatePid, ticks);
+  if (target === 'nginx') return treeCpuSeconds(settings.nginxPid, ticks);
+  return 0;
 }
 
 async function measureOne(
@@ -109,17 +99,17 @@ async function measureOne(
 ): Promise<void> {
   const blob = blobFor(phase, scenario, round, target);
   const signedIn = await phase.signIn(target, scopeOf(scenario));
-  const crgateBefore = cpuSeconds(settings.crgatePid, settings.ticksPerSecond);
+  const proxyBefore = proxyCpuSeconds(settings, target.name);
   const registryBefore = cpuSeconds(settings.registryPid, settings.ticksPerSecond);
   const seconds = await transfer(settings, phase, scenario, signedIn, blob);
-  const crgateCpu = cpuSeconds(settings.crgatePid, settings.ticksPerSecond) - crgateBefore;
+  const proxyCpu = proxyCpuSeconds(settings, target.name) - proxyBefore;
   const registryCpu = cpuSeconds(settings.registryPid, settings.ticksPerSecond) - registryBefore;
 
   const result = results[scenario];
   const gib = blob.size / GIB;
   result.megabytesPerSecond[target.name].push(blob.size / 1e6 / seconds);
   result.registryCpuPerGib[target.name].push(registryCpu / gib);
-  if (target.name === 'crgate') result.crgateCpuPerGib.push(crgateCpu / gib);
+  if (target.name !== 'direct') result.proxyCpuPerGib[target.name].push(proxyCpu / gib);
   if (scenario !== 'pull') await dropBlobData(settings, blob);
 }
 

@@ -16,7 +16,7 @@ export interface Credentials {
   readonly basic: Target;
   /** The path and query of a token request for `scope`, at the challenge's realm. */
   tokenPath(scope: string): string;
-  /** `target` signed in for `scope`: crgate with a fresh bearer token, direct as it is. */
+  /** `target` signed in for `scope`: crgate with a fresh bearer token, the others as they are. */
   signIn(target: Target, scope: string): Promise<Target>;
 }
 
@@ -82,7 +82,8 @@ async function bearerToken(basic: Target, path: string): Promise<string> {
   return body.token;
 }
 
-async function readPat(file: string): Promise<string> {
+/** The personal access token in `file`; checked to look like one, never printed. */
+export async function readPat(file: string): Promise<string> {
   const pat = (await readFile(file, 'utf8')).trim();
   if (!pat.startsWith('ghp_')) throw new Error(`${file} holds no personal access token`);
   return pat;
@@ -97,7 +98,7 @@ export async function createCredentials(crgate: Target, patFile: string): Promis
 
   const tokenPath = (scope: string) => `${realmPath}?${new URLSearchParams({ service, scope })}`;
   const signIn = async (target: Target, scope: string) => {
-    if (target.name === 'direct') return target;
+    if (target.name !== 'crgate') return target;
     const token = await bearerToken(basic, tokenPath(scope));
     return withAuthorization(target, `Bearer ${token}`);
   };

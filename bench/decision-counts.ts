@@ -1,9 +1,10 @@
 /**
  * crgate's authorization decisions, by how its decision cache served them: the counter
  * `crgate_access_decisions_total` (src/telemetry/metrics.ts), read from crgate's metrics
- * listener before and after a run to show which path the run took.
+ * listener before and after a run to show which path the run took. `memo` is a decision the
+ * replica remembered itself (for up to a second), `hit` one read from the cache in Redis.
  */
-export const CACHE_OUTCOMES = ['hit', 'miss', 'degraded', 'unavailable'] as const;
+export const CACHE_OUTCOMES = ['memo', 'hit', 'miss', 'degraded', 'unavailable'] as const;
 
 export type CacheOutcome = (typeof CACHE_OUTCOMES)[number];
 
@@ -12,7 +13,7 @@ export type DecisionCounts = Record<CacheOutcome, number>;
 const SERIES = /^crgate_access_decisions_total\{cache="(\w+)"\} (\S+)$/gm;
 
 export function noDecisions(): DecisionCounts {
-  return { hit: 0, miss: 0, degraded: 0, unavailable: 0 };
+  return { memo: 0, hit: 0, miss: 0, degraded: 0, unavailable: 0 };
 }
 
 function isOutcome(label: string): label is CacheOutcome {

@@ -1,37 +1,51 @@
 import os from 'node:os';
 import path from 'node:path';
 
-import { BLOB_SCENARIOS, freshBlobName, PULL_REPOSITORY, runBlobPhase } from './blob-phase';
+import { BLOB_SCENARIOS, freshBlobName, runBlobPhase } from './blob-phase';
 import type { BlobResults } from './blob-phase';
 import { prepareBlobs, TAIL_BYTES, writeRandomFile } from './blob-source';
 import type { Blob, BlobSource } from './blob-source';
-import { pull, pushMonolithic } from './blob-transfers';
-import { createCredentials, repositoryScope } from './credentials';
+import { createCredentials } from './credentials';
 import type { Credentials } from './credentials';
-import { MANIFEST_MEDIA_TYPE, pushImage } from './image';
+import { createDocker } from './docker-client';
+import type { Docker } from './docker-client';
+import { runDockerPullPhase } from './docker-pull-phase';
+import type { DockerPullResult } from './docker-pull-phase';
+import { MANIFEST_MEDIA_TYPE } from './image';
+import { runLargePush } from './large-push';
+import type { LargePushResult } from './large-push';
 import { runManifestPhase } from './manifest-phase';
 import type { ManifestLoad, ManifestResult } from './manifest-phase';
+import { orderOfRound } from './order';
 import { peakRssBytes, resetPeakRss, rssBytes } from './process-stats';
+import { preparePullImage } from './pull-image';
+import type { PullImageRefs } from './pull-image';
 import { formatTable, writeJson } from './report';
-import { blobRows, crgateRows, decisionLines, failureNotes, manifestRows, tokenRows } from './rows';
+import {
+  blobRows,
+  crgateRows,
+  decisionLines,
+  dockerPullRows,
+  failureNotes,
+  largePushRows,
+  manifestRows,
+  tokenRows,
+} from './rows';
 import type { Memory } from './rows';
+import { IMAGE_PULL_SCOPE, MANIFEST_PATH, seed } from './seed';
 import { readSettings } from './settings';
 import type { Settings } from './settings';
-import { createTarget, expectStatus, send } from './target';
-import type { Target } from './target';
+import { createTarget, TARGET_NAMES } from './target';
 import { runTokenPhase } from './token-phase';
 import type { TokenResult } from './token-phase';
 
 /**
- * The benchmark driver: bench/run.sh starts registry:2, Redis and crgate, then this compares
- * crgate with the registry direct and prints one table (and bench/results/latest.json).
- * crgate is signed in to as docker signs in: a bearer token from its token endpoint.
+ * The benchmark driver: bench/run.sh starts registry:2, nginx in front of it, Redis, crgate
+ * and a dockerd, then this compares crgate and nginx with the registry direct and prints one
+ * table (and bench/results/latest.json). crgate is signed in to as docker signs in: a bearer
+ * token from its token endpoint.
  */
 
-const IMAGE_REPOSITORY = 'bench/image';
-const MANIFEST_PATH = `/v2/${IMAGE_REPOSITORY}/manifests/latest`;
-// What `docker pull` of the image asks for: the scope of the manifest load and token load.
-const IMAGE_PULL_SCOPE = repositoryScope(IMAGE_REPOSITORY, 'pull');
 const MIB = 1024 * 1024;
 
 function progress(message: string): void {
@@ -42,10 +56,7 @@ function blobNames(settings: Settings): string[] {
   const names = ['pull'];
   for (let round = 1; round <= settings.rounds; round += 1) {
     for (const scenario of BLOB_SCENARIOS.filter((s) => s !== 'pull')) {
-      names.push(
-        freshBlobName(scenario, round, 'direct'),
-        freshBlobName(scenario, round, 'crgate'),
-      );
+      names.push(...TARGET_NAMES.map((target) => freshBlobName(scenario, round, target)));
     }
   }
   return names;
@@ -59,58 +70,28 @@ async function prepareSource(settings: Settings): Promise<{ source: BlobSource; 
   return { source, blobs: await prepareBlobs(source, blobNames(settings)) };
 }
 
-async function expectManifest(target: Target, digest: string): Promise<void> {
-  const headers = { Accept: MANIFEST_MEDIA_TYPE };
-  const head = await send(target, { method: 'HEAD', path: MANIFEST_PATH, headers });
-  const answered = expectStatus(head, 200, `${target.name}: HEAD manifest`).headers;
-  if (answered['docker-content-digest'] !== digest) {
-    const got = String(answered['docker-content-digest']);
-    throw new Error(`${target.name}: HEAD manifest answered digest ${got}, not ${digest}`);
-  }
-}
-
-/**
- * Pushes what the runs read (directly), then checks that both targets serve it alike, and
- * that crgate does so with a bearer token and with Basic credentials.
- */
-async function seed(
-  targets: readonly Target[],
-  credentials: Credentials,
-  source: BlobSource,
-  pullBlob: Blob,
-) {
-  const [direct] = targets;
-  if (!direct) throw new Error('no target');
-  progress('pushing the blob to pull and the image to load (direct), checking both targets');
-  await pushMonolithic(direct, PULL_REPOSITORY, source, pullBlob);
-  const digest = await pushImage(direct, IMAGE_REPOSITORY, 'latest');
-
-  // Untimed: a hashed pull proves the bytes, and warms crgate's code paths.
-  const pullScope = repositoryScope(PULL_REPOSITORY, 'pull');
-  for (const target of targets) {
-    await pull(await credentials.signIn(target, pullScope), PULL_REPOSITORY, pullBlob, true);
-    await expectManifest(await credentials.signIn(target, IMAGE_PULL_SCOPE), digest);
-  }
-  await expectManifest(credentials.basic, digest);
-}
-
 function title(settings: Settings): string {
   const when = new Date().toISOString();
   return [
-    `crgate benchmark ${when}: registry:2 through crgate vs registry:2 direct, on loopback`,
+    `crgate benchmark ${when}: registry:2 direct, through nginx and through crgate, on loopback`,
     `${os.cpus().length} cores, node ${process.version}, crgate log level ` +
-      `${settings.crgateLogLevel}; each figure is the median of ${settings.rounds} interleaved ` +
-      `rounds; ratio = crgate / direct; manifest loads run ${settings.loadSeconds} s each, ` +
-      `token loads ${settings.tokenLoadSeconds} s`,
-    'token loads ask for one scope throughout (each decision a cache hit: "cached decision") ' +
-      'or for a new repository each request (each a miss: "decision computed")',
+      `${settings.crgateLogLevel}, nginx and registry access logs off; each figure is the ` +
+      `median of ${settings.rounds} interleaved rounds (docker pull: ${settings.pullRounds}); ` +
+      `ratios are to direct; manifest loads run ${settings.loadSeconds} s each, token loads ` +
+      `${settings.tokenLoadSeconds} s`,
+    'token loads ask for one scope throughout (each decision remembered, by crgate or in ' +
+      'Redis: "cached decision") or for a new repository each request (each a cache miss: ' +
+      '"decision computed")',
     'crgate is sent a bearer token from its /token (fresh for each transfer and run), ' +
-      'except on rows marked Basic: the PAT as password, checked on every request',
+      'except on rows marked Basic: the PAT as password, checked on every request; ' +
+      'nginx, like the registry, asks for no credentials',
   ].join('\n');
 }
 
 interface Outcome {
   readonly blobs: BlobResults;
+  readonly largePush: LargePushResult;
+  readonly dockerPulls: DockerPullResult;
   readonly manifests: ManifestResult[];
   readonly tokens: TokenResult[];
   readonly memory: Memory;
@@ -119,9 +100,11 @@ interface Outcome {
 function report(settings: Settings, outcome: Outcome): void {
   const rows = [
     ...blobRows(outcome.blobs, settings),
+    ...dockerPullRows(outcome.dockerPulls, settings),
     ...manifestRows(outcome.manifests),
     ...tokenRows(outcome.tokens),
     ...crgateRows(outcome.blobs, outcome.memory),
+    ...largePushRows(outcome.largePush),
   ];
   const notes = [
     ...decisionLines(outcome.tokens),
@@ -131,46 +114,80 @@ function report(settings: Settings, outcome: Outcome): void {
   process.stdout.write(`\n${lines.join('\n')}\n`);
 
   const generatedAt = new Date().toISOString();
-  const { blobs, tokens } = outcome;
-  writeJson(settings.resultsFile, { generatedAt, settings, rows, notes, blobs, tokens });
+  const { blobs, largePush, dockerPulls, tokens } = outcome;
+  const results = { blobs, largePush, dockerPulls, tokens };
+  writeJson(settings.resultsFile, { generatedAt, settings, rows, notes, ...results });
   progress(`written to ${path.relative(process.cwd(), settings.resultsFile)}`);
 }
 
-/** Both targets, the order alternating by round so that drift favours neither. */
+/** Every target, visited in the order of bench/order.ts, so that drift favours none. */
 function targetsOf(settings: Settings) {
   const direct = createTarget(
     'direct',
     settings.registryPort,
     `127.0.0.1:${settings.registryPort}`,
   );
+  const nginx = createTarget('nginx', settings.nginxPort, `127.0.0.1:${settings.nginxPort}`);
   const crgate = createTarget('crgate', settings.crgatePort, settings.crgateHost);
-  const orderOfRound = (round: number) => (round % 2 === 1 ? [direct, crgate] : [crgate, direct]);
-  return { direct, crgate, all: [direct, crgate], orderOfRound };
+  const all = [direct, nginx, crgate];
+  return { direct, nginx, crgate, all, orderOfRound: (round: number) => orderOfRound(all, round) };
 }
 
-async function main(): Promise<void> {
-  const settings = readSettings();
-  const pid = settings.crgatePid;
+/** Everything the phases share, set up before any of them. */
+interface Setup {
+  readonly settings: Settings;
+  readonly targets: ReturnType<typeof targetsOf>;
+  readonly credentials: Credentials;
+  readonly source: BlobSource;
+  readonly blobs: Blob[];
+  readonly pullBlob: Blob;
+  readonly docker: Docker;
+  readonly pullImage: PullImageRefs;
+}
+
+async function setUp(settings: Settings): Promise<Setup> {
   const targets = targetsOf(settings);
   const credentials = await createCredentials(targets.crgate, settings.patFile);
-  const { signIn } = credentials;
   const { source, blobs } = await prepareSource(settings);
   const [pullBlob] = blobs;
   if (!pullBlob) throw new Error('no blob to pull');
-  await seed(targets.all, credentials, source, pullBlob);
 
+  progress('pushing the blob to pull and the image to load (direct), checking every target');
+  await seed(targets.direct, targets.all, credentials, source, pullBlob);
+  const docker = createDocker(settings);
+  progress(`building the ${settings.pullLayers}-layer image, pushing it through every target`);
+  const pullImage = await preparePullImage(docker, settings, targets);
+  return { settings, targets, credentials, source, blobs, pullBlob, docker, pullImage };
+}
+
+/** The phases that move bytes: blob transfers, docker pulls, the one large push. */
+async function runTransfers(setup: Setup) {
+  const { settings, targets, credentials, source } = setup;
+  const { signIn } = credentials;
+  const pid = settings.crgatePid;
   const beforeRuns = rssBytes(pid);
   resetPeakRss(pid);
   progress('blob transfers');
-  const byName = new Map(blobs.map((b) => [b.name, b]));
-  const blobPhase = { ...targets, signIn, source, pullBlob, blobs: byName };
-  const blobResults = await runBlobPhase(settings, blobPhase);
+  const blobs = new Map(setup.blobs.map((b) => [b.name, b]));
+  const phase = { ...targets, signIn, source, pullBlob: setup.pullBlob, blobs };
+  const blobResults = await runBlobPhase(settings, phase);
   const peakBlobs = peakRssBytes(pid);
 
+  progress('docker pull');
+  const dockerPulls = await runDockerPullPhase(setup.docker, settings, setup.pullImage);
+  progress(`one push of ${settings.largeBlobBytes / MIB / 1024} GiB through crgate`);
+  const largePush = await runLargePush(settings, { crgate: targets.crgate, source, signIn });
+  return { blobResults, dockerPulls, largePush, beforeRuns, peakBlobs };
+}
+
+/** The phases of many small requests: manifest loads, then token loads. */
+async function runLoads(setup: Setup) {
+  const { settings, credentials } = setup;
+  const pid = settings.crgatePid;
   resetPeakRss(pid);
   progress('manifest load');
   const load: ManifestLoad = {
-    ...targets,
+    ...setup.targets,
     credentials,
     path: MANIFEST_PATH,
     accept: MANIFEST_MEDIA_TYPE,
@@ -181,12 +198,29 @@ async function main(): Promise<void> {
 
   progress('token endpoint load');
   const tokens = await runTokenPhase(settings, { credentials, scope: IMAGE_PULL_SCOPE });
-  const memory = { beforeRuns, peakBlobs, peakManifests, afterRuns: rssBytes(pid) };
-
-  report(settings, { blobs: blobResults, manifests, tokens, memory });
+  return { manifests, peakManifests, tokens };
 }
 
-// Stopped by run.sh's trap: exit through 'exit' handlers, which stop any running wrk.
+async function main(): Promise<void> {
+  const settings = readSettings();
+  const setup = await setUp(settings);
+  const transfers = await runTransfers(setup);
+  const loads = await runLoads(setup);
+
+  const { beforeRuns, peakBlobs } = transfers;
+  const afterRuns = rssBytes(settings.crgatePid);
+  const memory = { beforeRuns, peakBlobs, peakManifests: loads.peakManifests, afterRuns };
+  report(settings, {
+    blobs: transfers.blobResults,
+    largePush: transfers.largePush,
+    dockerPulls: transfers.dockerPulls,
+    manifests: loads.manifests,
+    tokens: loads.tokens,
+    memory,
+  });
+}
+
+// Stopped by run.sh's trap: exit through 'exit' handlers, which stop any running wrk or docker.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 main().catch((error: unknown) => {

@@ -5,9 +5,10 @@ import type { LoadResult, LoadRun } from './wrk';
 
 /**
  * A closed-loop HEAD load generator: `connections` kept-alive sockets, each sending the next
- * request as soon as the previous answer's headers are in. wrk cannot do this: its parser
- * waits for the body that a HEAD answer's Content-Length announces (wg/wrk#198), so every
- * HEAD run of wrk 4.1 ends with zero requests.
+ * request as soon as the previous answer's headers are in (and connecting again when the
+ * server ends the connection after an answer, as nginx does every 1000 requests). wrk cannot
+ * do this: its parser waits for the body that a HEAD answer's Content-Length announces
+ * (wg/wrk#198), so every HEAD run of wrk 4.1 ends with zero requests.
  */
 
 const HEADERS_END = Buffer.from('\r\n\r\n');
@@ -31,16 +32,23 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
-/** Runs one connection until `deadline`; resolves when its last answer is in. */
-function runConnection(target: Target, request: Buffer, deadline: bigint, tally: Tally) {
-  return new Promise<void>((resolve) => {
+// An answer that ends its connection: nginx says so on the last of `keepalive_requests` (1000).
+const CLOSES = /\r\nconnection:[ \t]*close\r\n/i;
+
+/**
+ * Runs one socket until `deadline`, or until the server closes it after an answer that said
+ * it would; resolves true in that case, for the caller to connect again, as clients do.
+ */
+function runSocket(target: Target, request: Buffer, deadline: bigint, tally: Tally) {
+  return new Promise<boolean>((resolve) => {
     const socket = net.connect(target.port, '127.0.0.1');
     socket.setNoDelay(true);
     let pending: Buffer = Buffer.alloc(0);
     let sentAt = 0n;
+    let closedByAnswer = false;
     const send = () => {
       sentAt = process.hrtime.bigint();
-      if (sentAt >= deadline) socket.end();
+      if (sentAt >= deadline || closedByAnswer) socket.end();
       else socket.write(request);
     };
 
@@ -52,17 +60,25 @@ function runConnection(target: Target, request: Buffer, deadline: bigint, tally:
 
       tally.latenciesMs.push(Number(process.hrtime.bigint() - sentAt) / 1e6);
       if (pending.toString('latin1', STATUS_AT, STATUS_AT + 3) !== '200') tally.failed += 1;
+      closedByAnswer = CLOSES.test(pending.toString('latin1', 0, end + 2));
       pending = pending.subarray(end + HEADERS_END.length);
       send();
     });
-    // A connection that closes before the deadline (refused, reset, closed by the server)
-    // counts once, whether or not an 'error' came first.
+    // A connection that closes otherwise before the deadline (refused, reset, closed by the
+    // server unannounced) counts once, whether or not an 'error' came first.
     socket.on('error', () => undefined);
     socket.once('close', () => {
-      if (sentAt < deadline) tally.socketErrors += 1;
-      resolve();
+      const early = process.hrtime.bigint() < deadline;
+      if (early && !closedByAnswer) tally.socketErrors += 1;
+      resolve(early && closedByAnswer);
     });
   });
+}
+
+/** Runs one connection until `deadline`, connecting again whenever the server ends one. */
+async function runConnection(target: Target, request: Buffer, deadline: bigint, tally: Tally) {
+  let again = true;
+  while (again) again = await runSocket(target, request, deadline, tally);
 }
 
 export async function runHeadClient(target: Target, load: LoadRun): Promise<LoadResult> {

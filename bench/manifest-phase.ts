@@ -1,18 +1,20 @@
 import type { Credentials } from './credentials';
 import { runHeadClient } from './head-client';
+import { orderOfRound } from './order';
+import { noSamples } from './report';
 import type { Samples } from './report';
 import type { Settings } from './settings';
-import type { Target } from './target';
+import type { Target, TargetName } from './target';
 import { runWrk } from './wrk';
 import type { LoadResult, LoadRun } from './wrk';
 
 /**
  * The manifest load: HEAD (the request `docker pull` starts with) from bench/head-client.ts,
  * and GET from wrk, which cannot send HEAD. For each load and number of connections, rounds
- * of one run per sender, the order reversing by round as in the blob phase. crgate's requests
- * carry a bearer token, fresh for each run; at `settings.basicHeadConnections`, HEAD also
- * runs with Basic credentials, which crgate checks on every request, against the same direct
- * runs.
+ * of one run per sender (the registry direct, nginx, crgate), in the order of bench/order.ts.
+ * crgate's requests carry a bearer token, fresh for each run; at
+ * `settings.basicHeadConnections`, HEAD also runs with Basic credentials, which crgate checks
+ * on every request, against the same direct and nginx runs.
  */
 export type ManifestLoadKind = 'head' | 'get';
 
@@ -27,7 +29,7 @@ export interface ManifestResult {
   readonly p50Ms: Samples;
   readonly p99Ms: Samples;
   /** Non-2xx/3xx answers and socket errors, per target, summed over the rounds. */
-  readonly failures: { direct: number; crgate: number };
+  readonly failures: Record<TargetName, number>;
 }
 
 export interface ManifestLoad {
@@ -36,12 +38,13 @@ export interface ManifestLoad {
   /** The scope of the bearer tokens: pull on the manifest's repository. */
   readonly scope: string;
   readonly direct: Target;
+  readonly nginx: Target;
   readonly crgate: Target;
   readonly credentials: Credentials;
 }
 
-/** Who a run sends to: the registry direct, or crgate signed in one way. */
-type Sender = 'direct' | SignIn;
+/** Who a run sends to: the registry direct, nginx, or crgate signed in one way. */
+type Sender = 'direct' | 'nginx' | SignIn;
 
 const GENERATORS: Readonly<
   Record<ManifestLoadKind, (t: Target, l: LoadRun) => Promise<LoadResult>>
@@ -58,15 +61,17 @@ function signInsOf(settings: Settings, kind: ManifestLoadKind, connections: numb
   return basic ? ['bearer', 'basic'] : ['bearer'];
 }
 
-// Reversed on even rounds, so that drift in the machine favours no sender.
 function sendersOfRound(signIns: readonly SignIn[], round: number): Sender[] {
-  const senders: Sender[] = ['direct', ...signIns];
-  return round % 2 === 1 ? senders : senders.reverse();
+  return orderOfRound<Sender>(['direct', 'nginx', ...signIns], round);
+}
+
+function needsNoSignIn(sender: Sender): sender is 'direct' | 'nginx' {
+  return sender === 'direct' || sender === 'nginx';
 }
 
 // A bearer token per run: a run lasts seconds, a token 300 s.
 async function targetOf(load: ManifestLoad, sender: Sender): Promise<Target> {
-  if (sender === 'direct') return load.direct;
+  if (needsNoSignIn(sender)) return load[sender];
   if (sender === 'basic') return load.credentials.basic;
   return load.credentials.signIn(load.crgate, load.scope);
 }
@@ -76,17 +81,17 @@ function emptyResult(kind: ManifestLoadKind, connections: number, signIn: SignIn
     kind,
     connections,
     signIn,
-    requestsPerSecond: { direct: [], crgate: [] },
-    p50Ms: { direct: [], crgate: [] },
-    p99Ms: { direct: [], crgate: [] },
-    failures: { direct: 0, crgate: 0 },
+    requestsPerSecond: noSamples(),
+    p50Ms: noSamples(),
+    p99Ms: noSamples(),
+    failures: { direct: 0, nginx: 0, crgate: 0 },
   };
 }
 
-/** A direct run counts for every result of its rounds; a crgate run for its own sign-in's. */
+// A direct or nginx run counts for every result of its rounds; a crgate run for its sign-in's.
 function record(results: readonly ManifestResult[], sender: Sender, load: LoadResult): void {
-  const side = sender === 'direct' ? 'direct' : 'crgate';
-  for (const result of results.filter((r) => sender === 'direct' || r.signIn === sender)) {
+  const side = needsNoSignIn(sender) ? sender : 'crgate';
+  for (const result of results.filter((r) => needsNoSignIn(sender) || r.signIn === sender)) {
     result.requestsPerSecond[side].push(load.requestsPerSecond);
     result.p50Ms[side].push(load.p50Ms);
     result.p99Ms[side].push(load.p99Ms);

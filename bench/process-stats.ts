@@ -15,6 +15,16 @@ export function cpuSeconds(pid: number, ticksPerSecond: number): number {
   return ticks / ticksPerSecond;
 }
 
+/**
+ * CPU seconds of a process and its children so far: nginx's master and its workers. Reads
+ * /proc/PID/task/PID/children, which lists the children of the main thread.
+ */
+export function treeCpuSeconds(pid: number, ticksPerSecond: number): number {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ');
+  const pids = [pid, ...children.filter((c) => c !== '').map(Number)];
+  return pids.reduce((sum, p) => sum + cpuSeconds(p, ticksPerSecond), 0);
+}
+
 function statusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);

