@@ -24,7 +24,7 @@ import { PackageStore } from './packages/package-store';
 import { createRegistryHandler } from './registry/app';
 import { createBlobReader } from './registry/blob-reader';
 import { RegistryError, writeRegistryError } from './registry/errors';
-import { createForwarder } from './registry/forward';
+import { createForwarder, STREAM_BUFFER_BYTES } from './registry/forward';
 import { connectRedis, isRedisOutage } from './state/redis';
 import type { RedisClient } from './state/redis';
 import { recordRequest } from './telemetry/access-log';
@@ -155,7 +155,7 @@ export async function createGateway(
   let inFlight = 0;
   let draining = false;
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ highWaterMark: STREAM_BUFFER_BYTES }, (req, res) => {
     inFlight += 1;
     res.once('close', () => (inFlight -= 1));
     const facts = recordRequest(req, res, logger, metrics);
