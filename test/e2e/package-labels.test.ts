@@ -136,16 +136,24 @@ test('records the link, description and license of an image pushed with docker',
   expect(await gw.gateway.packages.tags(repository)).toEqual({ '1.0': digest });
 });
 
-test('cuts a description longer than 512 characters and says it did', async () => {
+test('cuts a description past 512 characters and a license past 256, and says it did', async () => {
   const repository = `octocat/long-description-${suffix}`;
   // Twelve sentences of 57 characters: 683 once the last space is trimmed.
   const description = 'A greeting in one file, described at far greater length. '.repeat(12).trim();
+  // An SPDX expression of 367 characters.
+  const license = `${'MIT OR Apache-2.0 OR BSD-3-Clause OR '.repeat(10)}0BSD`;
 
-  await dockerPush(repository, '1', { [SOURCE]: HELLO_SOURCE, [DESCRIPTION]: description });
+  await dockerPush(repository, '1', {
+    [SOURCE]: HELLO_SOURCE,
+    [DESCRIPTION]: description,
+    [LICENSES]: license,
+  });
 
   expect(await packageRecord(repository)).toMatchObject({
     description: description.slice(0, 512),
     descriptionTruncated: true,
+    license: license.slice(0, 256),
+    licenseTruncated: true,
   });
 });
 
