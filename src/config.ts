@@ -53,6 +53,14 @@ export interface Config {
   readonly authFailuresPerUser: number;
   /** How long a cached authorization decision may be reused while nothing it rests on changes. */
   readonly decisionCacheTtlSeconds: number;
+  /** The most one blob upload may carry, over all its requests. */
+  readonly maxLayerBytes: number;
+  /** How long an upload session may last, from the request that opened it. */
+  readonly uploadTimeoutMs: number;
+  /** The largest manifest crgate accepts. */
+  readonly maxManifestBytes: number;
+  /** How many upload sessions one principal may have open at once. */
+  readonly maxUploadsPerPrincipal: number;
 }
 
 export interface ListenAddress {
@@ -196,6 +204,34 @@ export const SETTINGS = [
     '300',
     parseCount,
     'lifetime in Redis of a cached authorization decision, in seconds',
+  ),
+  setting(
+    'maxLayerBytes',
+    'CRGATE_MAX_LAYER_BYTES',
+    '10000000000',
+    parseCount,
+    'the most bytes one blob upload may carry (10 GB, as on ghcr.io)',
+  ),
+  setting(
+    'uploadTimeoutMs',
+    'CRGATE_UPLOAD_TIMEOUT_MS',
+    '600000',
+    parseMs,
+    'how long, in ms, an upload session may last from its start (10 minutes)',
+  ),
+  setting(
+    'maxManifestBytes',
+    'CRGATE_MAX_MANIFEST_BYTES',
+    '4194304',
+    parseCount,
+    'the largest manifest accepted, in bytes (4 MiB)',
+  ),
+  setting(
+    'maxUploadsPerPrincipal',
+    'CRGATE_MAX_UPLOADS_PER_PRINCIPAL',
+    '100',
+    parseCount,
+    'how many uploads one user or workflow may have open at once',
   ),
 ] as const;
 

@@ -22,6 +22,8 @@ import { checkReadiness } from './lifecycle/readiness';
 import { PackageObserver } from './packages/observe';
 import { PackageStore } from './packages/package-store';
 import { createRegistryHandler } from './registry/app';
+import { UploadSessions } from './registry/upload-sessions';
+import { createUploadStep } from './registry/uploads';
 import { createBlobReader } from './registry/blob-reader';
 import { RegistryError, writeRegistryError } from './registry/errors';
 import { createForwarder, STREAM_BUFFER_BYTES } from './registry/forward';
@@ -143,8 +145,18 @@ export async function createGateway(
     scheme: config.publicUrlScheme,
     logger,
   });
+  const uploads = createUploadStep({
+    forwarder,
+    sessions: new UploadSessions(redis, config.uploadTimeoutMs),
+    limits: config,
+    registryUrl: config.registryUrl,
+    registryTimeoutMs: config.registryTimeoutMs,
+    logger,
+  });
   const handleRegistry = createRegistryHandler({
     forwarder,
+    uploads,
+    maxManifestBytes: config.maxManifestBytes,
     metrics,
     logger,
     observer,

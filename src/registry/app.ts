@@ -23,11 +23,13 @@ import {
   API_VERSION_HEADER,
   asRegistryError,
   RegistryError,
+  discardBody,
   unavailable,
   writeRegistryError,
 } from './errors';
 import type { Forwarder } from './forward';
 import { pushedManifest, readManifest } from './manifest-push';
+import type { UploadHandler } from './uploads';
 
 /**
  * The registry origin (`containers.<hostname>`), DESIGN.md's chain: classify, authenticate,
@@ -53,6 +55,10 @@ export interface RegistryOriginParts {
   /** The service name of challenges and tokens: `containers.<hostname>`. */
   readonly service: string;
   readonly addressOf: (req: IncomingMessage) => string;
+  /** The limits step of blob uploads, over crgate's own upload sessions. */
+  readonly uploads: UploadHandler;
+  /** The largest manifest accepted (CRGATE_MAX_MANIFEST_BYTES). */
+  readonly maxManifestBytes: number;
   /** Whether a failure came from Redis being away: then a 503, never a 500. */
   readonly isStateOutage: (error: unknown) => boolean;
 }
@@ -133,8 +139,9 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
       req.url = withoutMount(req.url ?? '');
     }
 
-    if (route.kind === 'upload' && req.method !== 'GET' && req.method !== 'DELETE') {
-      countUpload(res, parts.metrics);
+    if (route.kind === 'upload') {
+      if (req.method !== 'GET' && req.method !== 'DELETE') countUpload(res, parts.metrics);
+      return parts.uploads(req, res, origin, route, principalId(auth.principal));
     }
     parts.forwarder.forward(req, res, origin);
   }
@@ -164,7 +171,7 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
     route: RegistryRoute,
     auth: Authentication,
   ) {
-    const upload = await readManifest(req);
+    const upload = await readManifest(req, parts.maxManifestBytes);
     const { repository = '', reference = '' } = route;
     parts.forwarder.forward(req, res, origin, {
       body: upload.body,
@@ -187,6 +194,7 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
       const registryError = toRegistryError(error);
       if (res.headersSent) res.destroy();
       else writeRegistryError(res, registryError);
+      discardBody(req);
     });
   };
 

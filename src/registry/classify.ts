@@ -38,9 +38,11 @@ const ALLOWED_METHODS: Readonly<Record<RouteKind, readonly string[]>> = {
   tags: ['GET'],
   manifest: ['GET', 'HEAD', 'PUT', 'DELETE'],
   blob: ['GET', 'HEAD', 'DELETE'],
-  upload: ['POST', 'GET', 'PATCH', 'PUT', 'DELETE'],
+  upload: ['POST'],
   referrers: ['GET'],
 };
+// `/blobs/uploads/` opens a session; `/blobs/uploads/<id>` is one.
+const UPLOAD_SESSION_METHODS = ['GET', 'PATCH', 'PUT', 'DELETE'];
 
 const REPOSITORY_ROUTES: readonly [RouteKind, RegExp][] = [
   ['tags', /^(.+)\/tags\/list$/],
@@ -65,8 +67,8 @@ function actionFor(kind: RouteKind, method: string): Action {
   return 'push';
 }
 
-function checkMethod(kind: RouteKind, method: string): void {
-  const allowed = ALLOWED_METHODS[kind];
+function checkMethod(kind: RouteKind, method: string, reference?: string): void {
+  const allowed = kind === 'upload' && reference ? UPLOAD_SESSION_METHODS : ALLOWED_METHODS[kind];
   if (!allowed.includes(method)) {
     throw new RegistryError(
       'UNSUPPORTED',
@@ -122,7 +124,7 @@ function repositoryRoute(rest: string, method: string, query: URLSearchParams): 
         name: repository,
       });
     }
-    checkMethod(kind, method);
+    checkMethod(kind, method, reference);
     if (reference !== undefined) checkReference(kind, method, reference);
 
     const mountFrom = mountSource(kind, method, query);

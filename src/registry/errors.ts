@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * The error codes crgate answers with on the registry origin, each with its HTTP status.
@@ -33,7 +33,11 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** A failure crgate answers itself. Code throws these; `writeRegistryError` renders them. */
+/**
+ * A failure crgate answers itself. Code throws these; `writeRegistryError` renders them. A
+ * code answers with its status of the table, unless the error names another: the spec ties no
+ * code to one status, and a layer past the size limit is `SIZE_INVALID` with 413.
+ */
 export class RegistryError extends Error {
   readonly status: number;
 
@@ -43,10 +47,11 @@ export class RegistryError extends Error {
     readonly detail?: unknown,
     /** Extra response headers, such as `Retry-After` or `Allow`. */
     readonly headers: Readonly<Record<string, string>> = {},
+    status?: number,
   ) {
     super(message);
     this.name = 'RegistryError';
-    this.status = ERROR_CODES[code];
+    this.status = status ?? ERROR_CODES[code];
   }
 }
 
@@ -65,6 +70,25 @@ export function writeRegistryError(res: ServerResponse, error: RegistryError): v
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.end(body);
+}
+
+// How long crgate keeps reading (and dropping) the body of a request it has already refused.
+const LINGER_MS = 5_000;
+
+/**
+ * After answering a request whose body crgate will not use: reads and drops the rest of it
+ * for a few seconds, then closes the connection. Closing at once, with the body unread, would
+ * reset the connection and could lose the answer before the client reads it (the reason for
+ * nginx's lingering close); reading on without a bound would take in a 10 GB body for
+ * nothing. A body that ends in time leaves the connection open for the next request.
+ */
+export function discardBody(req: IncomingMessage): void {
+  if (req.complete || req.destroyed) return;
+  const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+  timer.unref();
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 /** A 503 for a part crgate cannot do without, with the seconds a client should wait. */

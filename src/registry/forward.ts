@@ -24,8 +24,8 @@ import {
  * are the exception: crgate reads them before the registry does, and sends the bytes it read.
  */
 export interface ForwardOptions {
-  /** The request body, already read by crgate. */
-  readonly body?: Buffer;
+  /** The request body: read by crgate already, or the request's own as a step passes it on. */
+  readonly body?: Buffer | Readable;
   /** Runs once the registry has answered, before the client hears the answer. */
   readonly beforeResponse?: (registryResponse: IncomingMessage) => Promise<void>;
 }
@@ -37,6 +37,11 @@ export interface Forwarder {
     origin: PublicOrigin,
     options?: ForwardOptions,
   ): void;
+  /**
+   * Stops sending `req` to the registry, for a step that answers the client itself (a limit
+   * reached mid-body): the upstream request is destroyed, and its failure is not a 503.
+   */
+  abandon(req: IncomingMessage): void;
   readonly agent: http.Agent;
   close(): void;
 }
@@ -67,6 +72,8 @@ export function createForwarder(config: Config, logger: Logger, metrics: Metrics
   const registryHost = config.registryUrl.host;
   const origins = new WeakMap<IncomingMessage, PublicOrigin>();
   const hooks = new WeakMap<IncomingMessage, NonNullable<ForwardOptions['beforeResponse']>>();
+  const upstream = new WeakMap<IncomingMessage, http.ClientRequest>();
+  const abandoned = new WeakSet<IncomingMessage>();
   const proxy = httpProxy.createProxyServer({
     target: config.registryUrl.origin,
     agent,
@@ -78,7 +85,11 @@ export function createForwarder(config: Config, logger: Logger, metrics: Metrics
   });
 
   proxy.on('proxyReq', (proxyReq, req, res) => {
-    stripRequestHopByHop(proxyReq, req);
+    if (abandoned.has(req)) {
+      proxyReq.destroy();
+      return;
+    }
+    upstream.set(req, proxyReq);
     // A client that goes away mid-upload must not leave the registry waiting for the rest.
     res.on('close', () => {
       if (!res.writableFinished) proxyReq.destroy();
@@ -96,6 +107,7 @@ export function createForwarder(config: Config, logger: Logger, metrics: Metrics
   });
 
   const onError = (error: Error, req: IncomingMessage, res: ServerResponse): void => {
+    if (abandoned.has(req)) return;
     const reason = (error as NodeJS.ErrnoException).code ?? 'ERROR';
     metrics.registryFailures.inc({ reason: reason.startsWith('E') ? reason : 'ERROR' });
     logger.warn('registry unreachable', {
@@ -115,19 +127,28 @@ export function createForwarder(config: Config, logger: Logger, metrics: Metrics
     forward(req, res, origin, options = {}) {
       origins.set(req, origin);
       if (options.beforeResponse) hooks.set(req, options.beforeResponse);
+      stripRequestHopByHop(req.headers);
       const headers = forwardingHeaders(origin, req.socket.remoteAddress);
       const web: httpProxy.ServerOptions = {
         headers,
         selfHandleResponse: options.beforeResponse !== undefined,
-        ...(options.body ? { buffer: Readable.from([options.body]) } : {}),
+        ...(options.body ? { buffer: asStream(options.body) } : {}),
       };
       proxy.web(req, res, web, (error) => onError(error, req, res));
+    },
+    abandon(req) {
+      abandoned.add(req);
+      upstream.get(req)?.destroy();
     },
     close() {
       proxy.close();
       agent.destroy();
     },
   };
+}
+
+function asStream(body: Buffer | Readable): Readable {
+  return Buffer.isBuffer(body) ? Readable.from([body]) : body;
 }
 
 /** Hands the registry's answer to the client once the hook is done (it never throws). */

@@ -12,29 +12,22 @@ import { RegistryError } from './errors';
  * registry has accepted the bytes, record exactly those bytes as the package's new version.
  */
 
-// TODO: the limits issue makes this configurable (CRGATE_MAX_MANIFEST_BYTES); 4 MiB is what
-// registry 3 and ghcr.io accept.
-export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-
-function tooLarge(): RegistryError {
-  return new RegistryError(
-    'SIZE_INVALID',
-    `a manifest may be at most ${MAX_MANIFEST_BYTES} bytes`,
-    {
-      limit: MAX_MANIFEST_BYTES,
-    },
-  );
+function tooLarge(maxBytes: number): RegistryError {
+  return new RegistryError('SIZE_INVALID', `a manifest may be at most ${maxBytes} bytes`, {
+    limit: maxBytes,
+  });
 }
 
-export async function readManifestBody(req: IncomingMessage): Promise<Buffer> {
+/** The request's body, refused once it passes `maxBytes` (CRGATE_MAX_MANIFEST_BYTES). */
+export async function readManifestBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_MANIFEST_BYTES) throw tooLarge();
+  if (declared > maxBytes) throw tooLarge(maxBytes);
 
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_MANIFEST_BYTES) throw tooLarge();
+    if (size > maxBytes) throw tooLarge(maxBytes);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
@@ -45,8 +38,11 @@ export interface ManifestUpload {
   readonly manifest: ParsedManifest;
 }
 
-export async function readManifest(req: IncomingMessage): Promise<ManifestUpload> {
-  const body = await readManifestBody(req);
+export async function readManifest(
+  req: IncomingMessage,
+  maxBytes: number,
+): Promise<ManifestUpload> {
+  const body = await readManifestBody(req, maxBytes);
   return { body, manifest: parseManifest(body, req.headers['content-type']) };
 }
 

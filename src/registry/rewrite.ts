@@ -1,4 +1,4 @@
-import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 
 import type { PublicOrigin } from '../hosts';
 import { API_VERSION, API_VERSION_HEADER } from './errors';
@@ -21,12 +21,18 @@ const HOP_BY_HOP = [
   'upgrade',
 ];
 
-/** Strips hop-by-hop headers from the request to the registry, so keep-alive is ours. */
-export function stripRequestHopByHop(proxyReq: ClientRequest, req: IncomingMessage): void {
-  // http-proxy copied the client's headers, so only those the client sent need removing.
-  for (const name of HOP_BY_HOP) if (req.headers[name] !== undefined) proxyReq.removeHeader(name);
-  const listed = req.headers.connection;
-  if (listed) for (const name of listed.split(',')) proxyReq.removeHeader(name.trim());
+/**
+ * Strips hop-by-hop headers from the client's request before http-proxy copies them to the
+ * registry, so keep-alive is ours. It runs before the request is sent: a body already
+ * flowing would have sent the headers by the time http-proxy's `proxyReq` event fires.
+ */
+export function stripRequestHopByHop(headers: IncomingHttpHeaders): void {
+  const listed = headers.connection;
+  for (const name of HOP_BY_HOP) Reflect.deleteProperty(headers, name);
+  if (listed) {
+    for (const name of listed.split(','))
+      Reflect.deleteProperty(headers, name.trim().toLowerCase());
+  }
 }
 
 /** Tells the registry the public origin, so the URLs it builds already point at crgate. */

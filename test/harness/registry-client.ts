@@ -74,13 +74,19 @@ export class RegistryClient {
     return url.pathname + url.search;
   }
 
+  /** A Location (or a local path) with query parameters added, as a client builds the next URL. */
+  pathWith(location: string, query: Record<string, string>): string {
+    const local = location.startsWith('/') ? location : this.localPath(location);
+    const url = new URL(local, 'http://local');
+    for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+    return url.pathname + url.search;
+  }
+
   /** Monolithic upload (POST then PUT with the whole body); resolves with the digest. */
   async pushBlob(repository: string, data: Buffer): Promise<string> {
     const digest = sha256(data);
     const started = await this.post(`/v2/${repository}/blobs/uploads/`).expect(202);
-    const location = this.localPath(started.headers.location as string);
-    const separator = location.includes('?') ? '&' : '?';
-    await this.put(`${location}${separator}digest=${digest}`)
+    await this.put(this.pathWith(started.headers.location as string, { digest }))
       .set('Content-Type', 'application/octet-stream')
       .send(data)
       .expect(201);

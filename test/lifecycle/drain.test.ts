@@ -24,7 +24,7 @@ async function uploadsInFlight(gw: TestGateway, count: number): Promise<void> {
 async function openUpload(gw: TestGateway, data: Buffer) {
   const client = gw.client;
   const started = await client.post('/v2/octocat/draining/blobs/uploads/').expect(202);
-  const path = `${client.localPath(started.headers.location as string)}&digest=${sha256(data)}`;
+  const path = client.pathWith(started.headers.location as string, { digest: sha256(data) });
   const req = http.request({
     port: gw.port,
     host: '127.0.0.1',

@@ -69,7 +69,7 @@ describe('the /v2 pass-through to a real registry', () => {
       .send(data.subarray(200_000))
       .expect(202);
     const done = await client
-      .put(`${client.localPath(second.headers.location as string)}&digest=${sha256(data)}`)
+      .put(client.pathWith(second.headers.location as string, { digest: sha256(data) }))
       .expect(201);
 
     expect(first.headers.range).toBe('0-199999');
