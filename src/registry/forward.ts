@@ -14,6 +14,7 @@ import {
   ensureApiVersion,
   forwardingHeaders,
   rewriteLocation,
+  stripCors,
   stripRequestHopByHop,
   stripResponseHopByHop,
 } from './rewrite';
@@ -99,6 +100,7 @@ export function createForwarder(config: Config, logger: Logger, metrics: Metrics
   proxy.on('proxyRes', (proxyRes, req, res) => {
     const origin = origins.get(req);
     stripResponseHopByHop(proxyRes.headers);
+    stripCors(proxyRes.headers);
     if (origin) rewriteLocation(proxyRes.headers, origin, registryHost);
     ensureApiVersion(proxyRes.headers);
 

@@ -59,6 +59,16 @@ export function stripResponseHopByHop(headers: IncomingHttpHeaders): void {
 }
 
 /**
+ * The registry origin answers no cross-origin requests: a registry configured to send CORS
+ * headers (its `http.headers`) would let any web page read what a signed-in browser may pull.
+ */
+export function stripCors(headers: IncomingHttpHeaders): void {
+  for (const name of Object.keys(headers)) {
+    if (name.startsWith('access-control-')) headers[name] = undefined;
+  }
+}
+
+/**
  * Rewrites a `Location` that points at the registry (relative, or absolute on the registry's
  * own or the public host) to crgate's public origin. Redirects elsewhere, such as presigned
  * object-storage URLs for blob downloads, are left as they are.

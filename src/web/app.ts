@@ -31,9 +31,31 @@ export interface WebOriginParts extends AdminParts {
   readonly jwks: () => object;
 }
 
+/**
+ * Headers every answer of the web origin carries: no sniffing, no framing, no scripts or
+ * styles from elsewhere, no referrer, no sharing with other origins; HSTS where crgate is
+ * served over HTTPS. The origin sets no CORS headers, so browsers keep other sites out.
+ */
+function securityHeaders(https: boolean): Record<string, string> {
+  return {
+    'Content-Security-Policy':
+      "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    ...(https ? { 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' } : {}),
+  };
+}
+
 export function createWebApp(parts: WebOriginParts) {
   const app = express();
   app.disable('x-powered-by');
+  app.use((req: Request, res: Response, next: () => void) => {
+    res.set(securityHeaders(requestFacts(req)?.public?.scheme === 'https'));
+    next();
+  });
 
   // Anyone may verify a token crgate signed: the keys are public, the path is the usual one.
   app.get('/.well-known/jwks.json', (_req: Request, res: Response) => {

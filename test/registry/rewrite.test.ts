@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 import type { PublicOrigin } from '../../src/hosts';
-import { rewriteLocation, stripResponseHopByHop } from '../../src/registry/rewrite';
+import { rewriteLocation, stripCors, stripResponseHopByHop } from '../../src/registry/rewrite';
 
 const ORIGIN: PublicOrigin = {
   scheme: 'https',
@@ -55,5 +55,21 @@ describe('hop-by-hop response headers', () => {
 
     const kept = Object.entries(headers).filter(([, value]) => value !== undefined);
     expect(Object.fromEntries(kept)).toEqual({ 'docker-content-digest': 'sha256:1' });
+  });
+});
+
+describe('CORS', () => {
+  it('drops whatever CORS headers the registry was configured to send', () => {
+    const headers: IncomingHttpHeaders = {
+      'access-control-allow-origin': '*',
+      'access-control-allow-headers': 'Authorization',
+      'docker-content-digest': 'sha256:0',
+    };
+
+    stripCors(headers);
+
+    expect(Object.entries(headers).filter(([, value]) => value !== undefined)).toEqual([
+      ['docker-content-digest', 'sha256:0'],
+    ]);
   });
 });
