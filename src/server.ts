@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 import type { Logger } from 'winston';
 
@@ -124,6 +125,36 @@ async function createAuth(config: Config, logger: Logger, redis: RedisClient, me
   };
 }
 
+// The request line and headers together: Node's default, named so the refusal can say it.
+const MAX_HEADER_BYTES = 16 * 1024;
+
+/**
+ * A request Node could not parse gets an OCI error too: 431 for a request line and headers
+ * past MAX_HEADER_BYTES (a URL of 16 KiB included), 400 for anything else malformed.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || error.code?.startsWith('HPE_') !== true) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const refusal = tooLarge
+    ? new RegistryError(
+        'SIZE_INVALID',
+        `the request line and headers may be at most ${MAX_HEADER_BYTES} bytes`,
+        { limit: MAX_HEADER_BYTES },
+        {},
+        431,
+      )
+    : new RegistryError('INVALID_REQUEST', 'malformed HTTP request');
+  const body = JSON.stringify({ errors: [{ code: refusal.code, message: refusal.message }] });
+  const reason = tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 export async function createGateway(
   config: Config,
   options: GatewayOptions = {},
@@ -157,6 +188,7 @@ export async function createGateway(
     forwarder,
     uploads,
     maxManifestBytes: config.maxManifestBytes,
+    tagsSource: config,
     metrics,
     logger,
     observer,
@@ -167,7 +199,8 @@ export async function createGateway(
   let inFlight = 0;
   let draining = false;
 
-  const server = http.createServer({ highWaterMark: STREAM_BUFFER_BYTES }, (req, res) => {
+  const serverOptions = { highWaterMark: STREAM_BUFFER_BYTES, maxHeaderSize: MAX_HEADER_BYTES };
+  const server = http.createServer(serverOptions, (req, res) => {
     inFlight += 1;
     res.once('close', () => (inFlight -= 1));
     const facts = recordRequest(req, res, logger, metrics);
@@ -179,6 +212,7 @@ export async function createGateway(
     if (match.origin === 'registry') handleRegistry(req, res, facts);
     else webApp(req, res);
   });
+  server.on('clientError', answerClientError);
   // Uploads may stream for the whole upload time; Node's default would cut them at 5 minutes.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

@@ -122,7 +122,7 @@ describe('behind a trusted proxy', () => {
 
     expect(res.status).toBe(202);
     expect(res.headers.location).toMatch(
-      /^https:\/\/containers\.localhost\/v2\/octocat\/proxied\/blobs\/uploads\/[0-9a-f-]+\?/,
+      /^https:\/\/containers\.localhost\/v2\/octocat\/proxied\/blobs\/uploads\/[0-9a-f-]{36}$/,
     );
   });
 });

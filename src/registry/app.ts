@@ -30,6 +30,8 @@ import {
 import type { Forwarder } from './forward';
 import { pushedManifest, readManifest } from './manifest-push';
 import type { UploadHandler } from './uploads';
+import { answerTags } from './tags';
+import type { TagsSource } from './tags';
 
 /**
  * The registry origin (`containers.<hostname>`), DESIGN.md's chain: classify, authenticate,
@@ -57,6 +59,8 @@ export interface RegistryOriginParts {
   readonly addressOf: (req: IncomingMessage) => string;
   /** The limits step of blob uploads, over crgate's own upload sessions. */
   readonly uploads: UploadHandler;
+  /** Where crgate reads tag lists to page them itself. */
+  readonly tagsSource: TagsSource;
   /** The largest manifest accepted (CRGATE_MAX_MANIFEST_BYTES). */
   readonly maxManifestBytes: number;
   /** Whether a failure came from Redis being away: then a 503, never a 500. */
@@ -128,6 +132,10 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
       const principal = (await auth.issuer?.()) ?? auth.principal;
       const query = new URL(req.url ?? '/', 'http://registry').searchParams;
       return answerCatalog(parts, principal, query, res);
+    }
+    if (route.kind === 'tags') {
+      const query = new URL(req.url ?? '/', 'http://registry').searchParams;
+      return answerTags(parts.tagsSource, route.repository ?? '', query, res);
     }
     if (route.kind === 'manifest' && req.method === 'PUT') {
       return pushManifest(req, res, origin, route, auth);

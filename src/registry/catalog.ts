@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { AccessControl } from '../access/decide';
 import type { Principal } from '../auth/principal';
 import type { PackageStore } from '../packages/package-store';
-import { RegistryError } from './errors';
+import { nextPageLink, pageSize } from './pagination';
 
 /**
  * `GET /v2/_catalog` (distribution spec, "Listing Repositories"), answered by crgate from its
@@ -16,15 +16,6 @@ const MAX_PAGE = 1000;
 export interface CatalogParts {
   readonly packages: PackageStore;
   readonly access: AccessControl;
-}
-
-function pageSize(raw: string | null): number {
-  if (raw === null) return DEFAULT_PAGE;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new RegistryError('PAGINATION_NUMBER_INVALID', 'n must be a whole number', { n: raw });
-  }
-  return Math.min(n, MAX_PAGE);
 }
 
 /** Up to `n` readable repositories after `last`, and whether more may follow. */
@@ -60,7 +51,7 @@ export async function answerCatalog(
   query: URLSearchParams,
   res: ServerResponse,
 ): Promise<void> {
-  const n = pageSize(query.get('n'));
+  const n = Math.min(pageSize(query.get('n')) ?? DEFAULT_PAGE, MAX_PAGE);
   const { found, more } =
     n === 0
       ? { found: [], more: false }
@@ -70,9 +61,6 @@ export async function answerCatalog(
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(body));
   const last = found[found.length - 1];
-  if (more && last) {
-    const next = new URLSearchParams({ n: String(n), last });
-    res.setHeader('Link', `</v2/_catalog?${next.toString()}>; rel="next"`);
-  }
+  if (more && last) res.setHeader('Link', nextPageLink('/v2/_catalog', n, last));
   res.end(body);
 }

@@ -27,8 +27,9 @@ export interface RegistryRoute {
 const NAME_COMPONENT = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';
 const NAME = new RegExp(`^${NAME_COMPONENT}(?:/${NAME_COMPONENT})*$`);
 const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
-// OCI image-spec, "Digests": algorithm ":" encoded.
-const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+// OCI image-spec, "Digests": the registered algorithms, each with its encoded length. Any
+// other is refused here: registry 2.8 answers some malformed digests with a 500.
+const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 // registry:2 refuses longer names (reference.NameTotalLengthMax).
 const MAX_NAME_LENGTH = 255;
 
@@ -81,17 +82,42 @@ function checkMethod(kind: RouteKind, method: string, reference?: string): void 
   }
 }
 
+function invalidDigest(digest: string): RegistryError {
+  return new RegistryError(
+    'DIGEST_INVALID',
+    'a digest is sha256: and 64 hex digits, or sha512: and 128, in lower case',
+    { digest },
+  );
+}
+
 function checkReference(kind: RouteKind, method: string, reference: string): void {
   if (kind === 'manifest' && !TAG.test(reference) && !isDigest(reference)) {
-    const code = method === 'PUT' ? 'MANIFEST_INVALID' : 'MANIFEST_UNKNOWN';
-    throw new RegistryError(code, 'the reference is neither a valid tag nor a digest', {
-      reference,
-    });
+    if (method !== 'PUT') {
+      throw new RegistryError('MANIFEST_UNKNOWN', 'the reference is neither a tag nor a digest', {
+        reference,
+      });
+    }
+    if (reference.includes(':')) throw invalidDigest(reference);
+    throw new RegistryError(
+      'TAG_INVALID',
+      'a tag is up to 128 letters, digits, _, . and -, not starting with . or -',
+      { tag: reference },
+    );
   }
   if ((kind === 'blob' || kind === 'referrers') && !isDigest(reference)) {
-    throw new RegistryError('DIGEST_INVALID', 'the digest is not of the form algorithm:hex', {
-      digest: reference,
-    });
+    throw invalidDigest(reference);
+  }
+}
+
+/** The `digest` and `mount` parameters of an upload name blobs: they must be digests. */
+function checkUploadQuery(kind: RouteKind, method: string, query: URLSearchParams): void {
+  if (kind !== 'upload') return;
+  for (const name of ['digest', 'mount']) {
+    const value = query.get(name);
+    if (value !== null && !isDigest(value)) throw invalidDigest(value);
+  }
+  if (method === 'PUT' && !query.has('digest')) {
+    throw new RegistryError('DIGEST_INVALID', 'completing an upload needs ?digest=');
   }
 }
 
@@ -126,6 +152,7 @@ function repositoryRoute(rest: string, method: string, query: URLSearchParams): 
     }
     checkMethod(kind, method, reference);
     if (reference !== undefined) checkReference(kind, method, reference);
+    checkUploadQuery(kind, method, query);
 
     const mountFrom = mountSource(kind, method, query);
     return { kind, action: actionFor(kind, method), repository, reference, mountFrom };

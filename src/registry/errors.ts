@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /**
  * The error codes crgate answers with on the registry origin, each with its HTTP status.
  * The first fourteen are the distribution spec's ("Error Codes", OCI distribution-spec
- * v1.1); UNAVAILABLE, UNKNOWN and PAGINATION_NUMBER_INVALID are registry:2's own
+ * v1.1); UNAVAILABLE, UNKNOWN, TAG_INVALID and PAGINATION_NUMBER_INVALID are registry:2's own
  * (registry/api/errcode and api/v2); NOT_FOUND
  * and MISDIRECTED are crgate's, for paths and hosts that are not the registry API at all,
  * and INVALID_REQUEST for a token request that is malformed (OAuth2's `invalid_request`).
@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   TOOMANYREQUESTS: 429,
   UNAVAILABLE: 503,
   UNKNOWN: 500,
+  TAG_INVALID: 400,
   PAGINATION_NUMBER_INVALID: 400,
   NOT_FOUND: 404,
   MISDIRECTED: 421,

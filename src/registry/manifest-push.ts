@@ -13,9 +13,8 @@ import { RegistryError } from './errors';
  */
 
 function tooLarge(maxBytes: number): RegistryError {
-  return new RegistryError('SIZE_INVALID', `a manifest may be at most ${maxBytes} bytes`, {
-    limit: maxBytes,
-  });
+  const message = `a manifest may be at most ${maxBytes} bytes`;
+  return new RegistryError('SIZE_INVALID', message, { limit: maxBytes }, {}, 413);
 }
 
 /** The request's body, refused once it passes `maxBytes` (CRGATE_MAX_MANIFEST_BYTES). */

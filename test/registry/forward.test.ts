@@ -130,6 +130,34 @@ describe('the /v2 pass-through to a real registry', () => {
     expect([...tags.body.tags].sort()).toEqual(['a', 'b']);
   });
 
+  it('pages tags by n and last exactly, with a Link to the next page', async () => {
+    for (const tag of ['e', 'c', 'a', 'd', 'b']) await client.pushImage('octocat/paged', tag);
+    const list = (query: string) => client.get(`/v2/octocat/paged/tags/list${query}`).expect(200);
+
+    const first = await list('?n=2');
+    const second = await list(`?${/<[^?]+\?([^>]+)>/.exec(first.headers.link as string)?.[1]}`);
+    const rest = await list('?n=2&last=d');
+    const after = await list('?last=c');
+    const none = await list('?n=0');
+    const all = await list('');
+
+    expect(first.body).toEqual({ name: 'octocat/paged', tags: ['a', 'b'] });
+    expect(first.headers.link).toBe('</v2/octocat/paged/tags/list?n=2&last=b>; rel="next"');
+    expect(second.body.tags).toEqual(['c', 'd']);
+    expect(rest.body.tags).toEqual(['e']);
+    expect(rest.headers.link).toBeUndefined();
+    expect(after.body.tags).toEqual(['d', 'e']);
+    expect(none.body.tags).toEqual([]);
+    expect(all.body.tags).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(all.headers.link).toBeUndefined();
+  });
+
+  it('passes on the registry’s NAME_UNKNOWN for the tags of a repository it never saw', async () => {
+    const res = await client.get('/v2/octocat/never-pushed/tags/list').expect(404);
+
+    expect(res.body.errors[0].code).toBe('NAME_UNKNOWN');
+  });
+
   it('refuses a bad name itself, with an OCI error', async () => {
     const res = await client.get('/v2/Octocat/Bad/tags/list').expect(400);
 

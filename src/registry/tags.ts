@@ -1,0 +1,55 @@
+import type { ServerResponse } from 'node:http';
+
+import { unavailable } from './errors';
+import { nextPageLink, pageSize } from './pagination';
+
+/**
+ * `GET /v2/<name>/tags/list` with `n` and `last` honoured exactly, which registry 2.8 does
+ * not do: crgate reads the whole list from the registry (a list of names, small beside any
+ * image) and answers the page itself. The registry's own refusals (`NAME_UNKNOWN`) pass
+ * through as they are.
+ */
+export interface TagsSource {
+  readonly registryUrl: URL;
+  readonly registryTimeoutMs: number;
+}
+
+interface TagList {
+  name: string;
+  tags: string[] | null;
+}
+
+export async function answerTags(
+  source: TagsSource,
+  repository: string,
+  query: URLSearchParams,
+  res: ServerResponse,
+): Promise<void> {
+  const n = pageSize(query.get('n'));
+  const last = query.get('last');
+  const url = new URL(`/v2/${repository}/tags/list`, source.registryUrl);
+  const answer = await fetch(url, { signal: AbortSignal.timeout(source.registryTimeoutMs) }).catch(
+    () => {
+      throw unavailable('the registry');
+    },
+  );
+  const text = await answer.text();
+  if (answer.status !== 200) {
+    res.writeHead(answer.status, { 'Content-Type': 'application/json; charset=utf-8' });
+    res.end(text);
+    return;
+  }
+
+  const list = JSON.parse(text) as TagList;
+  const sorted = (list.tags ?? []).sort();
+  const after = last === null ? sorted : sorted.filter((tag) => tag > last);
+  const page = n === undefined ? after : after.slice(0, n);
+  const body = JSON.stringify({ name: list.name, tags: page });
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  const end = page[page.length - 1];
+  if (n !== undefined && page.length < after.length && end !== undefined) {
+    res.setHeader('Link', nextPageLink(`/v2/${repository}/tags/list`, n, end));
+  }
+  res.end(body);
+}
