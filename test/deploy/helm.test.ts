@@ -218,6 +218,24 @@ describe('the Helm chart with its defaults (everything bundled)', () => {
     expect(short.crgate.spec.template.spec.terminationGracePeriodSeconds).toBeLessThan(600);
   });
 
+  it("sets ghcr.io's limits by default, and the values change them", async () => {
+    const limits = {
+      maxLayerBytes: 5_000_000_000,
+      uploadTimeoutMs: 300_000,
+      maxManifestBytes: 1_048_576,
+      maxUploadsPerPrincipal: 20,
+    };
+    const tuned = await render({ config: limits });
+
+    expect(loadConfig(defaults().crgateEnv)).toMatchObject({
+      maxLayerBytes: 10_000_000_000,
+      uploadTimeoutMs: 600_000,
+      maxManifestBytes: 4 * 1024 * 1024,
+      maxUploadsPerPrincipal: 100,
+    });
+    expect(loadConfig(tuned.crgateEnv)).toMatchObject(limits);
+  });
+
   it('points crgate at the bundled registry and Redis through their Services', () => {
     const env = defaults().crgateEnv;
     const registry = new URL(env.CRGATE_REGISTRY_URL ?? '');
