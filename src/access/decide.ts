@@ -10,7 +10,7 @@ import { unavailable } from '../registry/errors';
 import type { Metrics } from '../telemetry/metrics';
 import { ShortMemo } from '../state/short-memo';
 import type { DecisionCache, FullDecision } from './decision-cache';
-import { anonymousRole, userRole, workflowRole } from './roles';
+import { packageRole } from './roles';
 
 /**
  * What a principal may do on a package (DESIGN.md, "Who may do what"): a role, capped by the
@@ -149,21 +149,13 @@ export class AccessControl {
     const sso = await this.ssoRefusal(principal, namespace);
     if (sso) return { granted: [], refusals: { pull: sso, push: sso, delete: sso } };
 
-    const role = await this.roleOf(principal, namespace, pkg);
+    const role = await packageRole(this.directory, principal, namespace, pkg);
     const byRole = role ? ROLE_ACTIONS[role] : [];
     const granted =
       principal.kind === 'user'
         ? byRole.filter((action) => scopeAllows(principal.scopes, action))
         : byRole;
     return { granted, refusals: refusalsFor(principal, repository, byRole, granted) };
-  }
-
-  private async roleOf(principal: Principal, namespace: string, pkg: Package | undefined) {
-    if (principal.kind === 'user') {
-      return userRole(this.directory, principal.login, namespace, pkg);
-    }
-    if (principal.kind === 'workflow') return workflowRole(principal, namespace, pkg);
-    return anonymousRole(pkg);
   }
 
   private async ssoRefusal(principal: Principal, namespace: string) {

@@ -84,3 +84,18 @@ export function workflowRole(
 export function anonymousRole(pkg: Package | undefined): PackageRole | undefined {
   return pkg && visibilityRole(pkg, false);
 }
+
+/**
+ * The role of any principal on a package of `namespace`, before scopes cap it: what access
+ * decisions start from, and what the observe step asks before a push may re-link a package.
+ */
+export async function packageRole(
+  directory: Directory,
+  principal: Principal,
+  namespace: string,
+  pkg: Package | undefined,
+): Promise<PackageRole | undefined> {
+  if (principal.kind === 'user') return userRole(directory, principal.login, namespace, pkg);
+  if (principal.kind === 'workflow') return workflowRole(principal, namespace, pkg);
+  return anonymousRole(pkg);
+}

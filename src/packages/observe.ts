@@ -1,5 +1,6 @@
 import type { Logger } from 'winston';
 
+import { packageRole } from '../access/roles';
 import type { Principal } from '../auth/principal';
 import { principalId } from '../auth/principal';
 import type { Directory } from '../identity/directory';
@@ -9,7 +10,7 @@ import type { PackageLabels } from './labels';
 import type { ParsedManifest } from './manifest';
 import { platformName } from './manifest';
 import { splitRepository } from './package';
-import type { Grantee, LinkNote, PackageRecord, PackageRole, PackageVersion } from './package';
+import type { Grantee, LinkNote, Package, PackageRole, PackageVersion } from './package';
 import type { PackageSettings, PackageStore } from './package-store';
 
 /**
@@ -33,6 +34,12 @@ interface Link {
   readonly linkedRepository?: string;
   /** Why a source label did not link; null clears an earlier note. */
   readonly linkNote?: LinkNote | null;
+}
+
+/** Who pushed, and whether their push created the package. */
+interface Pusher {
+  readonly principal: Principal;
+  readonly created: boolean;
 }
 
 /** Reads a blob from the registry, or undefined when it cannot. */
@@ -80,6 +87,28 @@ function versionOf(pushed: PushedManifest, createdAt: string): PackageVersion {
     ...artifactTypeOf(manifest),
     platforms: [...new Set(platforms)],
   };
+}
+
+/** A workflow's new package is linked to the workflow's repository, whatever its label names. */
+function workflowLink(fromSource: Link, repository: string): Link {
+  const named = fromSource.linkedRepository;
+  if (named === undefined || named === repository) {
+    return { ...fromSource, linkedRepository: repository };
+  }
+  const message =
+    `the source label names ${named}; a package a workflow creates is linked to the ` +
+    `workflow's repository, ${repository}`;
+  return {
+    linkedRepository: repository,
+    linkNote: { code: 'SOURCE_NOT_WORKFLOW_REPOSITORY', message },
+  };
+}
+
+function needsAdmin(named: string, principal: Principal): LinkNote {
+  const message =
+    `the source label names ${named}, but ${principalId(principal)} is not an admin of the ` +
+    'package; only the push that creates a package, or a push by its admin, changes its link';
+  return { code: 'SOURCE_NEEDS_ADMIN', message };
 }
 
 /** The entries a new package starts with: admin for whoever published it, unless they own it. */
@@ -136,10 +165,10 @@ export class PackageObserver {
     const tag = isDigest(pushed.reference) ? undefined : pushed.reference;
     await store.recordVersion(repository, versionOf(pushed, createdAt), tag);
 
-    const current = (await store.get(repository))?.record;
+    const current = await store.get(repository);
     if (!current) return;
     const labels = await this.labelsOf(pushed);
-    const changes = await this.settingsFrom(labels, current, created ? principal : undefined);
+    const changes = await this.settingsFrom(labels, current, { principal, created });
     if (Object.keys(changes).length > 0) await store.update(repository, changes);
   }
 
@@ -154,13 +183,15 @@ export class PackageObserver {
     return packageLabels(blob && imageConfigLabels(blob), manifest.annotations);
   }
 
+  /** Any push with write describes and licenses the package; the link is another matter. */
   private async settingsFrom(
     labels: PackageLabels,
-    current: PackageRecord,
-    creator: Principal | undefined,
+    pkg: Package,
+    pusher: Pusher,
   ): Promise<PackageSettings> {
+    const current = pkg.record;
     const changes: { -readonly [K in keyof PackageSettings]: PackageSettings[K] } = {};
-    const link = await this.linkFrom(labels.source, current, creator);
+    const link = await this.linkFrom(labels.source, pkg, pusher);
     if (link.linkedRepository !== undefined && link.linkedRepository !== current.linkedRepository) {
       changes.linkedRepository = link.linkedRepository;
     }
@@ -176,19 +207,21 @@ export class PackageObserver {
 
   /**
    * A source label links the package when it names a repository of the package's own
-   * namespace on this crgate; a workflow's new package is linked to the workflow's
-   * repository. A source that cannot link leaves the link as it was and says why.
+   * namespace on this crgate, as on ghcr.io: on the push that creates the package, and later
+   * only on a push by an admin of the package, since the linked repository's admins become
+   * the package's admins. A workflow's new package is linked to the workflow's repository.
+   * A source that cannot link leaves the link as it was and says why.
    */
-  private async linkFrom(
-    source: string | undefined,
-    current: PackageRecord,
-    creator: Principal | undefined,
-  ): Promise<Link> {
-    const link = source === undefined ? {} : await this.linkFromSource(source, current.namespace);
-    if (link.linkedRepository === undefined && creator?.kind === 'workflow') {
-      return { ...link, linkedRepository: creator.repository };
-    }
-    return link;
+  private async linkFrom(source: string | undefined, pkg: Package, pusher: Pusher): Promise<Link> {
+    const { principal, created } = pusher;
+    const { namespace, linkedRepository } = pkg.record;
+    const link = source === undefined ? {} : await this.linkFromSource(source, namespace);
+    if (created && principal.kind === 'workflow') return workflowLink(link, principal.repository);
+
+    const named = link.linkedRepository;
+    if (created || named === undefined || named === linkedRepository) return link;
+    const role = await packageRole(this.parts.directory, principal, namespace, pkg);
+    return role === 'admin' ? link : { linkNote: needsAdmin(named, principal) };
   }
 
   private async linkFromSource(source: string, namespace: string): Promise<Link> {

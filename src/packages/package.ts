@@ -31,10 +31,19 @@ export interface PackageRecord {
   readonly licenseTruncated: boolean;
 }
 
-/** Why a source label did not link: a stable code, and words for the package's admins. */
+/**
+ * Why a source label did not link: a stable code, and words for the package's admins. The
+ * label may be unusable, or may name a repository the push could not link to: a later push
+ * by a principal without admin on the package (`SOURCE_NEEDS_ADMIN`), or a workflow's new
+ * package, which is linked to the workflow's repository (`SOURCE_NOT_WORKFLOW_REPOSITORY`).
+ */
 export interface LinkNote {
   readonly code:
-    'SOURCE_NOT_A_REPOSITORY' | 'SOURCE_OUTSIDE_NAMESPACE' | 'SOURCE_UNKNOWN_REPOSITORY';
+    | 'SOURCE_NOT_A_REPOSITORY'
+    | 'SOURCE_OUTSIDE_NAMESPACE'
+    | 'SOURCE_UNKNOWN_REPOSITORY'
+    | 'SOURCE_NEEDS_ADMIN'
+    | 'SOURCE_NOT_WORKFLOW_REPOSITORY';
   readonly message: string;
 }
 
