@@ -160,6 +160,23 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`);
 }
 
+/**
+ * Closes Redis after what the last requests sent it (a session's release, a record) has gone
+ * out: cut requests close a moment after drain returns, then QUIT waits for the replies.
+ */
+async function closeRedis(redis: RedisClient, inFlight: () => number): Promise<void> {
+  for (let tries = 0; inFlight() > 0 && tries < 100; tries += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  // Commands go out in auto-pipelined batches, which QUIT would overtake; a PING goes out
+  // behind whatever is queued, and its reply comes after theirs.
+  const flushed = redis.ping().then(() => redis.quit());
+  const quit = flushed.catch(() => undefined);
+  const timeout = new Promise((resolve) => setTimeout(resolve, 2_000).unref());
+  await Promise.race([quit, timeout]);
+  redis.disconnect();
+}
+
 export async function createGateway(
   config: Config,
   options: GatewayOptions = {},
@@ -255,7 +272,7 @@ export async function createGateway(
       opsServer.closeAllConnections();
       forwarder.close();
       auth.directory.close();
-      redis.disconnect();
+      await closeRedis(redis, () => inFlight);
       logger.info('crgate stopped', { drained });
       return drained;
     },

@@ -105,7 +105,7 @@ export function createForwarder(config: Config, logger: Logger, metrics: Metrics
     ensureApiVersion(proxyRes.headers);
 
     const hook = hooks.get(req);
-    if (hook) respondAfter(hook, proxyRes, res).catch(() => res.destroy());
+    if (hook) respondAfter(hook, proxyRes, res, logger).catch(() => res.destroy());
   });
 
   const onError = (error: Error, req: IncomingMessage, res: ServerResponse): void => {
@@ -153,13 +153,24 @@ function asStream(body: Buffer | Readable): Readable {
   return Buffer.isBuffer(body) ? Readable.from([body]) : body;
 }
 
-/** Hands the registry's answer to the client once the hook is done (it never throws). */
+/** Hands the registry's answer to the client once the hook is done; 503 if the hook failed. */
 async function respondAfter(
   hook: NonNullable<ForwardOptions['beforeResponse']>,
   registryResponse: IncomingMessage,
   res: ServerResponse,
+  logger: Logger,
 ): Promise<void> {
-  await hook(registryResponse).catch(() => undefined);
+  try {
+    await hook(registryResponse);
+  } catch (error) {
+    // What crgate must remember of this answer (a chunk's progress, a package's new version)
+    // could not be kept: the client hears 503 and retries, rather than a success that its
+    // next request would contradict.
+    logger.warn('could not record what the registry answered', { error: String(error) });
+    registryResponse.resume();
+    if (!res.headersSent) writeRegistryError(res, unavailable('crgate’s state store'));
+    return;
+  }
   // The rewrite steps blank the headers they drop; writeHead refuses blank values.
   const headers = Object.entries(registryResponse.headers).filter(
     ([, value]) => value !== undefined,

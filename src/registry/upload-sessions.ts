@@ -24,6 +24,9 @@ export interface UploadSession {
 
 export type UploadEnd = 'timeout' | 'size';
 
+// How long a request's claim on a session lasts unless renewed (see `claim`).
+const CLAIM_MS = 30_000;
+
 // Kept an hour past the time limit, so that a late request hears why its session ended.
 const KEEP_AFTER_LIMIT_MS = 60 * 60 * 1000;
 
@@ -88,14 +91,25 @@ export class UploadSessions {
 
   /**
    * Claims the session for one request at a time: a second request while one is sending
-   * would reach the registry with a stale `_state` and make it cancel the upload.
+   * would reach the registry with a stale `_state` and make it cancel the upload. The claim
+   * lasts CLAIM_MS and is renewed while the request lives, so a replica that dies holding it
+   * blocks the session for seconds, not for the whole upload time. Resolves with the function
+   * that releases it, or undefined when another request holds it.
    */
-  async claim(id: string): Promise<boolean> {
-    return (await this.redis.set(busyKey(id), '1', 'PX', this.timeoutMs, 'NX')) === 'OK';
-  }
-
-  async release(id: string): Promise<void> {
-    await this.redis.del(busyKey(id));
+  async claim(id: string): Promise<(() => void) | undefined> {
+    const claimed = await this.redis.set(busyKey(id), '1', 'PX', CLAIM_MS, 'NX');
+    if (claimed !== 'OK') return undefined;
+    const renewal = setInterval(() => {
+      this.redis.pexpire(busyKey(id), CLAIM_MS).catch(() => undefined);
+    }, CLAIM_MS / 3);
+    renewal.unref();
+    return () => {
+      clearInterval(renewal);
+      this.redis.del(busyKey(id)).catch(() => {
+        // Redis is away: release once it is back, rather than block the session until expiry.
+        this.redis.once('ready', () => void this.redis.del(busyKey(id)).catch(() => undefined));
+      });
+    };
   }
 
   /** Ends a session past a limit; its record stays a while to tell a late request why. */

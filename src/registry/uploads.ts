@@ -159,6 +159,11 @@ export function createUploadStep(step: UploadStep): UploadHandler {
     await response?.body?.cancel();
   }
 
+  /** Ends a session whose request was cut: at the registry, and its record with it. */
+  async function forgetSession(session: UploadSession): Promise<void> {
+    await Promise.all([cancelAtRegistry(session.location), sessions.close(session)]);
+  }
+
   /** Ends a session past a limit: at the registry, and in its record. */
   async function endSession(session: UploadSession, why: UploadEnd): Promise<void> {
     await Promise.all([cancelAtRegistry(session.location), sessions.end(session, why)]);
@@ -249,11 +254,19 @@ export function createUploadStep(step: UploadStep): UploadHandler {
       () => stop(outOfTime(limits), 'timeout'),
       context.startedAt + limits.uploadTimeoutMs - now(),
     );
-    res.once('close', () => clearTimeout(timer));
+    let answered = false;
+    res.once('close', () => {
+      clearTimeout(timer);
+      // Cut before the registry answered (the client went away, the registry failed, crgate
+      // stopped): the registry holds part of a chunk it will refuse to resume, so the session
+      // is over. Forget it, so the client's next request hears so and starts the layer again.
+      if (!answered && !stopped && session) forgetSession(session).catch(() => undefined);
+    });
 
     step.forwarder.forward(req, res, origin, {
       body: req.pipe(counter),
       beforeResponse: async (registryResponse) => {
+        answered = true;
         clearTimeout(timer);
         if (stopped) return;
         await follow(registryResponse, req, origin, context, offset + counter.bytes);
@@ -300,7 +313,8 @@ export function createUploadStep(step: UploadStep): UploadHandler {
     const session = await sessionOf(route, owner);
     if (req.method === 'GET') return answerStatus(res, session, origin);
     checkStart(req, session, origin);
-    if (!(await sessions.claim(session.id))) {
+    const release = await sessions.claim(session.id);
+    if (!release) {
       throw new RegistryError(
         'BLOB_UPLOAD_INVALID',
         'another request of this upload is still in progress',
@@ -309,9 +323,7 @@ export function createUploadStep(step: UploadStep): UploadHandler {
         416,
       );
     }
-    res.once('close', () => {
-      sessions.release(session.id).catch(() => undefined);
-    });
+    res.once('close', release);
 
     const declared = declaredLength(req);
     if (declared !== undefined && declared > limits.maxLayerBytes - session.offset) {

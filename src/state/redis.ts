@@ -18,6 +18,9 @@ const BEHAVIOUR: RedisOptions = {
   enableAutoPipelining: true,
   maxRetriesPerRequest: 1,
   connectTimeout: 2_000,
+  // Reconnect at least every half second while Redis is away: ioredis's own back-off grows to
+  // 2 s, and each command waits out a reconnect attempt before it fails.
+  retryStrategy: (attempts: number) => Math.min(attempts * 100, 500),
   enableOfflineQueue: true,
   lazyConnect: false,
 };

@@ -80,9 +80,10 @@ describe('graceful shutdown', () => {
     const gw = await startGateway({ CRGATE_DRAIN_TIMEOUT_MS: '300' });
     const { answer } = await openUpload(gw, randomBytes(50_000));
 
+    const refused = expect(answer).rejects.toThrow();
     await gw.close();
 
-    await expect(answer).rejects.toThrow();
+    await refused;
     expect(gw.logs.some((line) => line.message === 'crgate stopped' && !line.drained)).toBe(true);
   });
 });
