@@ -36,6 +36,10 @@ pids=()
 stop() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap stop EXIT INT TERM
 
+# The registry signs upload state with this secret; one that outlives restarts keeps uploads
+# open across them (without it, registry 2.8 makes a new one at every start).
+[ -f "$data/registry-http-secret" ] || (umask 077 && head -c 32 /dev/urandom | base64 >"$data/registry-http-secret")
+REGISTRY_HTTP_SECRET=$(cat "$data/registry-http-secret") \
 REGISTRY_HTTP_ADDR=127.0.0.1:$registry_port \
 REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY=$data/registry \
   docker-registry serve deploy/registry/config.yml >>"$data/registry.log" 2>&1 &
