@@ -1,22 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 
-import { requireEnv, startGateway } from './harness/gateway';
+import { startGateway } from './harness/gateway';
 import type { TestGateway } from './harness/gateway';
-
-/** How many lines of the real registry's access log mention this path. */
-function registrySaw(path: string): number {
-  const log = readFileSync(requireEnv('TEST_REGISTRY_LOG'), 'utf8');
-  return log.split('\n').filter((line) => line.includes(path)).length;
-}
-
-async function eventually(check: () => boolean): Promise<boolean> {
-  for (let i = 0; i < 100; i += 1) {
-    if (check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return false;
-}
+import { eventually, registrySaw } from './harness/registry-log';
 
 describe('subdomain isolation', () => {
   let gw: TestGateway;

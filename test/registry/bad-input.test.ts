@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 
-import { requireEnv, startGateway } from '../harness/gateway';
+import { startGateway } from '../harness/gateway';
 import type { TestGateway } from '../harness/gateway';
+import { eventually, registrySaw } from '../harness/registry-log';
 import { OCI_MANIFEST, sha256 } from '../harness/registry-client';
 
 /**
@@ -254,19 +254,6 @@ beforeAll(async () => {
   gw = await startGateway({ CRGATE_MAX_MANIFEST_BYTES: String(MANIFEST_LIMIT) });
 });
 
-/** How many lines of the real registry's access log mention `text`. */
-function registrySaw(text: string): number {
-  const log = readFileSync(requireEnv('TEST_REGISTRY_LOG'), 'utf8');
-  return log.split('\n').filter((line) => line.includes(text)).length;
-}
-
-async function eventually(check: () => boolean): Promise<boolean> {
-  for (let i = 0; i < 100; i += 1) {
-    if (check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return false;
-}
 afterAll(async () => {
   await gw?.close();
 });
