@@ -27,7 +27,7 @@ import { createRegistryHandler } from './registry/app';
 import { UploadSessions } from './registry/upload-sessions';
 import { createUploadStep } from './registry/uploads';
 import { createBlobReader } from './registry/blob-reader';
-import { RegistryError, writeRegistryError } from './registry/errors';
+import { RegistryError, registryErrorBody, writeRegistryError } from './registry/errors';
 import { createForwarder, STREAM_BUFFER_BYTES } from './registry/forward';
 import { connectRedis, isRedisOutage } from './state/redis';
 import type { RedisClient } from './state/redis';
@@ -148,7 +148,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
         431,
       )
     : new RegistryError('INVALID_REQUEST', 'malformed HTTP request');
-  const body = JSON.stringify({ errors: [{ code: refusal.code, message: refusal.message }] });
+  const body = registryErrorBody(refusal);
   const reason = tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
   const headers = [
     `HTTP/1.1 ${refusal.status} ${reason}`,

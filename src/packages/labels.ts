@@ -85,7 +85,7 @@ export function truncate(value: string, max: number): Truncated {
 
 /**
  * The path of `https://host/OWNER/REPO[.git][/]` as owner and repository, or undefined when
- * the path has any other shape.
+ * the path has another shape.
  */
 function ownerAndRepository(pathname: string): [string, string] | undefined {
   const segments = pathname.replace(/\/$/, '').split('/');

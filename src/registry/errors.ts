@@ -59,11 +59,16 @@ export class RegistryError extends Error {
 export const API_VERSION_HEADER = 'Docker-Distribution-Api-Version';
 export const API_VERSION = 'registry/2.0';
 
-/** The one place that writes the `{"errors":[...]}` body. */
-export function writeRegistryError(res: ServerResponse, error: RegistryError): void {
+/** The one place that makes the `{"errors":[...]}` body. */
+export function registryErrorBody(error: RegistryError): string {
   const entry: Record<string, unknown> = { code: error.code, message: error.message };
   if (error.detail !== undefined) entry.detail = error.detail;
-  const body = JSON.stringify({ errors: [entry] });
+  return JSON.stringify({ errors: [entry] });
+}
+
+/** Answers with a RegistryError: its status, headers and body. */
+export function writeRegistryError(res: ServerResponse, error: RegistryError): void {
+  const body = registryErrorBody(error);
 
   res.statusCode = error.status;
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);

@@ -28,7 +28,10 @@ const HOP_BY_HOP = [
  */
 export function stripRequestHopByHop(headers: IncomingHttpHeaders): void {
   const listed = headers.connection;
-  for (const name of HOP_BY_HOP) Reflect.deleteProperty(headers, name);
+  // Deleting only what is there keeps the headers object's shape on the hot path.
+  for (const name of HOP_BY_HOP) {
+    if (headers[name] !== undefined) Reflect.deleteProperty(headers, name);
+  }
   if (listed) {
     for (const name of listed.split(','))
       Reflect.deleteProperty(headers, name.trim().toLowerCase());

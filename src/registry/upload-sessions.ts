@@ -39,7 +39,6 @@ export class UploadSessions {
   constructor(
     private readonly redis: RedisClient,
     private readonly timeoutMs: number,
-    private readonly now: () => number = Date.now,
   ) {}
 
   private get lifetimeMs(): number {
@@ -78,8 +77,8 @@ export class UploadSessions {
   }
 
   /** How many sessions `owner` has open that are still within the time limit. */
-  async openBy(owner: string): Promise<number> {
-    const since = this.now() - this.timeoutMs;
+  async countOpen(owner: string): Promise<number> {
+    const since = Date.now() - this.timeoutMs;
     await this.redis.zremrangebyscore(ownerKey(owner), '-inf', `(${since}`);
     return this.redis.zcard(ownerKey(owner));
   }

@@ -41,7 +41,14 @@ export interface UploadStep {
   readonly registryUrl: URL;
   readonly registryTimeoutMs: number;
   readonly logger: Logger;
-  readonly now?: () => number;
+}
+
+/** The request being forwarded: the session it continues, or none for the one that opens it. */
+interface Transfer {
+  readonly session?: UploadSession;
+  readonly repository: string;
+  readonly owner: string;
+  readonly startedAt: number;
 }
 
 export type UploadHandler = (
@@ -73,7 +80,7 @@ function outOfTime(limits: UploadLimits): RegistryError {
 }
 
 /** What a request hears of a session a limit ended: it is gone, and why. */
-function ended(why: UploadEnd, limits: UploadLimits): RegistryError {
+function sessionEnded(why: UploadEnd, limits: UploadLimits): RegistryError {
   if (why === 'timeout') return outOfTime(limits);
   const limit = limits.maxLayerBytes;
   return new RegistryError(
@@ -146,8 +153,12 @@ class ByteCounter extends Transform {
 }
 
 export function createUploadStep(step: UploadStep): UploadHandler {
-  const now = step.now ?? Date.now;
   const { limits, sessions } = step;
+
+  /** Whether the body's Content-Length passes what is left of the layer limit after `offset`. */
+  function declaresTooMuch(req: IncomingMessage, offset: number): boolean {
+    return (declaredLength(req) ?? 0) > limits.maxLayerBytes - offset;
+  }
 
   /** Cancels the upload at the registry, by the session's own URL there. */
   async function cancelAtRegistry(location: string): Promise<void> {
@@ -176,8 +187,8 @@ export function createUploadStep(step: UploadStep): UploadHandler {
     if (!session || session.owner !== owner || session.repository !== route.repository) {
       throw unknownSession();
     }
-    if (session.ended) throw ended(session.ended, limits);
-    if (now() - session.startedAt >= limits.uploadTimeoutMs) {
+    if (session.ended) throw sessionEnded(session.ended, limits);
+    if (Date.now() - session.startedAt >= limits.uploadTimeoutMs) {
       await endSession(session, 'timeout');
       throw outOfTime(limits);
     }
@@ -231,7 +242,7 @@ export function createUploadStep(step: UploadStep): UploadHandler {
     req: IncomingMessage,
     res: ServerResponse,
     origin: PublicOrigin,
-    context: { session?: UploadSession; repository: string; owner: string; startedAt: number },
+    context: Transfer,
   ) {
     const { session } = context;
     const offset = session?.offset ?? 0;
@@ -252,7 +263,7 @@ export function createUploadStep(step: UploadStep): UploadHandler {
     const counter = new ByteCounter(allowance, () => stop(tooLarge(limits), 'size'));
     const timer = setTimeout(
       () => stop(outOfTime(limits), 'timeout'),
-      context.startedAt + limits.uploadTimeoutMs - now(),
+      context.startedAt + limits.uploadTimeoutMs - Date.now(),
     );
     let answered = false;
     res.once('close', () => {
@@ -279,7 +290,7 @@ export function createUploadStep(step: UploadStep): UploadHandler {
     registryResponse: IncomingMessage,
     req: IncomingMessage,
     origin: PublicOrigin,
-    context: { session?: UploadSession; repository: string; owner: string; startedAt: number },
+    context: Transfer,
     offset: number,
   ) {
     const status = registryResponse.statusCode ?? 0;
@@ -302,11 +313,11 @@ export function createUploadStep(step: UploadStep): UploadHandler {
   return async function forwardUpload(req, res, origin, route, owner) {
     const repository = route.repository ?? '';
     if (req.method === 'POST') {
-      if ((declaredLength(req) ?? 0) > limits.maxLayerBytes) throw tooLarge(limits);
-      if ((await sessions.openBy(owner)) >= limits.maxUploadsPerPrincipal) {
+      if (declaresTooMuch(req, 0)) throw tooLarge(limits);
+      if ((await sessions.countOpen(owner)) >= limits.maxUploadsPerPrincipal) {
         throw tooManyUploads(limits);
       }
-      transfer(req, res, origin, { repository, owner, startedAt: now() });
+      transfer(req, res, origin, { repository, owner, startedAt: Date.now() });
       return;
     }
 
@@ -325,8 +336,7 @@ export function createUploadStep(step: UploadStep): UploadHandler {
     }
     res.once('close', release);
 
-    const declared = declaredLength(req);
-    if (declared !== undefined && declared > limits.maxLayerBytes - session.offset) {
+    if (declaresTooMuch(req, session.offset)) {
       await endSession(session, 'size');
       throw tooLarge(limits);
     }

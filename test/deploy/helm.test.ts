@@ -215,7 +215,8 @@ describe('the Helm chart with its defaults (everything bundled)', () => {
       expect(grace).toBeGreaterThan(drainSeconds);
     }
     expect(defaults().crgateEnv.CRGATE_DRAIN_TIMEOUT_MS).toBe('600000');
-    expect(short.crgate.spec.template.spec.terminationGracePeriodSeconds).toBeLessThan(600);
+    // drain 120 s + preStop sleep 5 s + 30 s: the grace period follows the drain time down.
+    expect(short.crgate.spec.template.spec.terminationGracePeriodSeconds).toBe(155);
   });
 
   it("sets ghcr.io's limits by default, and the values change them", async () => {

@@ -68,15 +68,16 @@ function send(
   path: string,
   chunks: Buffer[],
   options: { length?: number; end?: boolean; headers?: Record<string, string> } = {},
+  via: TestGateway = gw,
 ) {
-  const credentials = Buffer.from(`octocat:${gw.ownerToken}`).toString('base64');
+  const credentials = Buffer.from(`octocat:${via.ownerToken}`).toString('base64');
   const req = http.request({
-    port: gw.port,
+    port: via.port,
     host: '127.0.0.1',
     method,
     path,
     headers: {
-      Host: gw.registryHost,
+      Host: via.registryHost,
       Authorization: `Basic ${credentials}`,
       'Content-Type': 'application/octet-stream',
       ...(options.length === undefined ? {} : { 'Content-Length': options.length }),
@@ -368,26 +369,7 @@ describe('the upload time limit', () => {
     const repository = `octocat/slow-${suffix}`;
     const path = await openSession(repository, short.client);
     const location = await registryLocation(path);
-    const credentials = Buffer.from(`octocat:${short.ownerToken}`).toString('base64');
-    const req = http.request({
-      port: short.port,
-      host: '127.0.0.1',
-      method: 'PATCH',
-      path,
-      headers: { Host: short.registryHost, Authorization: `Basic ${credentials}` },
-    });
-    const answer = new Promise<Answer>((resolve, reject) => {
-      req.on('response', (res) => {
-        let body = '';
-        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        res.on('end', () => {
-          const { errors } = JSON.parse(body) as Pick<Answer, 'errors'>;
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, errors });
-        });
-      });
-      req.on('error', reject);
-    });
-    req.write(randomBytes(1000));
+    const { req, answer } = send('PATCH', path, [randomBytes(1000)], { end: false }, short);
 
     const cut = await answer;
     req.destroy();
