@@ -113,6 +113,14 @@ export function parseCount(raw: string, name: string): number {
   return value;
 }
 
+export function parseWholeNumber(raw: string, name: string): number {
+  const value = Number(raw.trim());
+  if (raw.trim() === '' || !Number.isInteger(value) || value < 0) {
+    throw new ConfigError(name, `"${raw}" is not a whole number`);
+  }
+  return value;
+}
+
 // distribution's token spec asks clients to expect at least 60 seconds.
 const MIN_TOKEN_TTL_SECONDS = 60;
 

@@ -15,6 +15,7 @@ import {
   parseRedisUrl,
   parseTokenTtl,
   parseUrl,
+  parseWholeNumber,
 } from './config-values';
 
 export { ConfigError, parseListen } from './config-values';
@@ -61,6 +62,12 @@ export interface Config {
   readonly maxManifestBytes: number;
   /** How many upload sessions one principal may have open at once. */
   readonly maxUploadsPerPrincipal: number;
+  /** How long a deleted package or version may be restored; then the purge removes it. */
+  readonly restoreWindowSeconds: number;
+  /** How often each replica offers to purge expired deletions; 0 leaves it to `crgate purge`. */
+  readonly purgeIntervalSeconds: number;
+  /** A public package with a version pulled more often than this cannot be deleted. */
+  readonly publicDeleteMaxDownloads: number;
 }
 
 export interface ListenAddress {
@@ -232,6 +239,27 @@ export const SETTINGS = [
     '100',
     parseCount,
     'how many uploads one user or workflow may have open at once',
+  ),
+  setting(
+    'restoreWindowSeconds',
+    'CRGATE_RESTORE_WINDOW_SECONDS',
+    '2592000',
+    parseWholeNumber,
+    'how long a deleted package or version can be restored (30 days)',
+  ),
+  setting(
+    'purgeIntervalSeconds',
+    'CRGATE_PURGE_INTERVAL_SECONDS',
+    '3600',
+    parseWholeNumber,
+    'how often expired deletions are purged from the registry; 0: only by crgate purge',
+  ),
+  setting(
+    'publicDeleteMaxDownloads',
+    'CRGATE_PUBLIC_DELETE_MAX_DOWNLOADS',
+    '5000',
+    parseWholeNumber,
+    'a public package with a version pulled more often cannot be deleted (as on GitHub)',
   ),
 ] as const;
 

@@ -1,4 +1,4 @@
-import { PACKAGE_KEYS } from '../packages/package-store';
+import { PACKAGE_KEYS } from '../packages/package-keys';
 import type { RedisClient } from '../state/redis';
 import type { RegistryAction } from './decide';
 

@@ -10,7 +10,7 @@ import type { PackageLabels } from './labels';
 import type { ParsedManifest } from './manifest';
 import { platformName } from './manifest';
 import { splitRepository } from './package';
-import type { Grantee, LinkNote, Package, PackageRole, PackageVersion } from './package';
+import type { Grantee, LinkNote, NewVersion, Package, PackageRole } from './package';
 import type { PackageSettings, PackageStore } from './package-store';
 
 /**
@@ -73,7 +73,7 @@ function artifactTypeOf(manifest: ParsedManifest): { artifactType?: string } {
   return { artifactType: configType };
 }
 
-function versionOf(pushed: PushedManifest, createdAt: string): PackageVersion {
+function versionOf(pushed: PushedManifest, createdAt: string): NewVersion {
   const { manifest } = pushed;
   const parts = [manifest.config, ...manifest.layers, ...manifest.manifests];
   const platforms = manifest.manifests.flatMap((m) =>

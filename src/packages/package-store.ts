@@ -1,8 +1,10 @@
 import type { Visibility } from '../identity/directory';
 import type { RedisClient } from '../state/redis';
+import { PACKAGE_KEYS } from './package-keys';
 import { splitRepository } from './package';
 import type {
   Grantee,
+  NewVersion,
   LinkNote,
   Package,
   PackageAccess,
@@ -11,19 +13,7 @@ import type {
   PackageVersion,
 } from './package';
 
-/**
- * Package records in Redis, among the records that must not be lost (DESIGN.md, "State").
- * Each package has a hash of settings, a hash of access list entries, a hash of versions and
- * a hash of tags; the braces put all four in one Redis Cluster slot, so a change that spans
- * them is one transaction. A sorted set lists every package for the catalog.
- */
-export const PACKAGE_KEYS = {
-  record: (repository: string) => `crgate:rec:package:{${repository}}`,
-  access: (repository: string) => `crgate:rec:package-access:{${repository}}`,
-  versions: (repository: string) => `crgate:rec:package-versions:{${repository}}`,
-  tags: (repository: string) => `crgate:rec:package-tags:{${repository}}`,
-  all: 'crgate:rec:packages',
-};
+export { PACKAGE_KEYS } from './package-keys';
 
 /** The settings a package admin changes; each change bumps the package's revision. */
 export interface PackageSettings {
@@ -42,15 +32,50 @@ export interface NewPackage {
   readonly access?: readonly (readonly [Grantee, PackageRole])[];
 }
 
-// Creates the package only if it does not exist: KEYS record, access; ARGV the record's
-// fields as name/value pairs, then the access entries as field/value pairs after a '--'.
+// Creates the package only if it does not exist: KEYS record, access, hidden; ARGV the
+// record's fields as name/value pairs, then the access entries as field/value pairs after a
+// '--'. A package published again under a deleted one's name is new: the name shows again,
+// while the deleted package's tags and digests stay hidden until pushed anew.
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local split = 0
 for i, arg in ipairs(ARGV) do if arg == '--' then split = i end end
 redis.call('HSET', KEYS[1], unpack(ARGV, 1, split - 1))
 if split < #ARGV then redis.call('HSET', KEYS[2], unpack(ARGV, split + 1)) end
+redis.call('HDEL', KEYS[3], 'package')
 return 1`;
+
+// Records a pushed version unless it is recorded already, points the tag at it, and shows
+// what a deletion hid under that digest and tag: a push starts them fresh. KEYS versions,
+// tags, record, hidden; ARGV digest, version JSON, tag ('' for none), updated_at.
+const RECORD_VERSION = `
+redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HDEL', KEYS[4], 'digest:' .. ARGV[1])
+if ARGV[3] ~= '' then
+  redis.call('HSET', KEYS[2], ARGV[3], ARGV[1])
+  redis.call('HDEL', KEYS[4], 'tag:' .. ARGV[3])
+end
+redis.call('HSET', KEYS[3], 'updated_at', ARGV[4])
+return 1`;
+
+// Gives an id to a package and versions recorded before crgate kept ids: KEYS record,
+// versions; ARGV the first of a block of fresh ids, reserved by the caller.
+const ASSIGN_IDS = `
+local next = tonumber(ARGV[1])
+if redis.call('HEXISTS', KEYS[1], 'id') == 0 then
+  redis.call('HSET', KEYS[1], 'id', next)
+  next = next + 1
+end
+local versions = redis.call('HGETALL', KEYS[2])
+for i = 1, #versions, 2 do
+  local version = cjson.decode(versions[i + 1])
+  if not version.id then
+    version.id = next
+    next = next + 1
+    redis.call('HSET', KEYS[2], versions[i], cjson.encode(version))
+  end
+end
+return next - tonumber(ARGV[1])`;
 
 // Changes settings of an existing package and bumps its revision: KEYS record; ARGV the
 // fields to set as pairs, then '--', then the fields to delete.
@@ -73,9 +98,11 @@ redis.call('HSET', KEYS[1], 'updated_at', ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'revision', 1)
 return 1`;
 
-// Forgets a deleted version and the tags that pointed at it: KEYS versions, tags; ARGV digest.
+// Forgets a version the registry deleted and the tags that pointed at it: KEYS versions,
+// tags, downloads; ARGV digest.
 const FORGET_VERSION = `
 redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
 local tags = redis.call('HGETALL', KEYS[2])
 for i = 1, #tags, 2 do
   if tags[i + 1] == ARGV[1] then redis.call('HDEL', KEYS[2], tags[i]) end
@@ -116,6 +143,7 @@ function settingsFields(settings: PackageSettings): { set: string[]; remove: str
 function recordOf(repository: string, hash: Record<string, string>): PackageRecord {
   const { namespace, name } = splitRepository(repository);
   return {
+    id: Number(hash.id ?? 0),
     namespace,
     name,
     visibility: (hash.visibility ?? 'private') as Visibility,
@@ -175,13 +203,18 @@ export class PackageStore {
     // Revisions start at the creation time, so a package deleted and published again never
     // repeats a revision that a cached decision of its predecessor was computed from.
     fields.push('created_by', creation.createdBy, 'revision', String(this.now()));
+    fields.push('id', String(await this.redis.incr(PACKAGE_KEYS.nextId)));
     const access = (creation.access ?? []).flatMap(([grantee, role]) => [
       accessField(grantee),
       role,
     ]);
-    const keys = [PACKAGE_KEYS.record(repository), PACKAGE_KEYS.access(repository)];
+    const keys = [
+      PACKAGE_KEYS.record(repository),
+      PACKAGE_KEYS.access(repository),
+      PACKAGE_KEYS.hidden(repository),
+    ];
 
-    const created = (await this.redis.eval(CREATE, 2, ...keys, ...fields, '--', ...access)) === 1;
+    const created = (await this.redis.eval(CREATE, 3, ...keys, ...fields, '--', ...access)) === 1;
     if (created) await this.redis.zadd(PACKAGE_KEYS.all, 0, repository);
     return created;
   }
@@ -204,18 +237,26 @@ export class PackageStore {
   }
 
   /** Records a pushed version, and points a tag at it when it was pushed by tag. */
-  async recordVersion(repository: string, version: PackageVersion, tag?: string): Promise<void> {
-    const transaction = this.redis.multi();
-    transaction.hsetnx(PACKAGE_KEYS.versions(repository), version.digest, JSON.stringify(version));
-    if (tag) transaction.hset(PACKAGE_KEYS.tags(repository), tag, version.digest);
-    transaction.hset(PACKAGE_KEYS.record(repository), 'updated_at', version.createdAt);
-    await transaction.exec();
+  async recordVersion(repository: string, pushed: NewVersion, tag?: string): Promise<void> {
+    const version: PackageVersion = { id: await this.redis.incr(PACKAGE_KEYS.nextId), ...pushed };
+    const keys = [
+      PACKAGE_KEYS.versions(repository),
+      PACKAGE_KEYS.tags(repository),
+      PACKAGE_KEYS.record(repository),
+      PACKAGE_KEYS.hidden(repository),
+    ];
+    const args = [version.digest, JSON.stringify(version), tag ?? '', version.createdAt];
+    await this.redis.eval(RECORD_VERSION, keys.length, ...keys, ...args);
   }
 
-  /** Forgets a version the registry deleted, with its tags. */
+  /** Forgets a version the registry deleted, with its tags and downloads. */
   async forgetVersion(repository: string, digest: string): Promise<void> {
-    const keys = [PACKAGE_KEYS.versions(repository), PACKAGE_KEYS.tags(repository)];
-    await this.redis.eval(FORGET_VERSION, 2, ...keys, digest);
+    const keys = [
+      PACKAGE_KEYS.versions(repository),
+      PACKAGE_KEYS.tags(repository),
+      PACKAGE_KEYS.downloads(repository),
+    ];
+    await this.redis.eval(FORGET_VERSION, 3, ...keys, digest);
   }
 
   async forgetTag(repository: string, tag: string): Promise<void> {
@@ -229,9 +270,38 @@ export class PackageStore {
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
+  /** Gives ids to a package and versions recorded before crgate kept them; see ASSIGN_IDS. */
+  async assignIds(repository: string): Promise<void> {
+    const pkg = await this.get(repository);
+    const versions = await this.redis.hvals(PACKAGE_KEYS.versions(repository));
+    const missing = versions.filter((json) => !('id' in JSON.parse(json))).length;
+    if (!pkg || (pkg.record.id > 0 && missing === 0)) return;
+    const count = missing + 1;
+    const first = (await this.redis.incrby(PACKAGE_KEYS.nextId, count)) - count + 1;
+    const keys = [PACKAGE_KEYS.record(repository), PACKAGE_KEYS.versions(repository)];
+    await this.redis.eval(ASSIGN_IDS, 2, ...keys, first);
+  }
+
+  /** Counts a pull of a version's manifest. */
+  async countDownload(repository: string, digest: string): Promise<void> {
+    await this.redis.hincrby(PACKAGE_KEYS.downloads(repository), digest, 1);
+  }
+
+  /** Digest to how many times the version's manifest was pulled. */
+  async downloads(repository: string): Promise<Record<string, number>> {
+    const hash = await this.redis.hgetall(PACKAGE_KEYS.downloads(repository));
+    return Object.fromEntries(Object.entries(hash).map(([digest, n]) => [digest, Number(n)]));
+  }
+
   /** Tag to digest. */
   async tags(repository: string): Promise<Record<string, string>> {
     return this.redis.hgetall(PACKAGE_KEYS.tags(repository));
+  }
+
+  /** Repositories of a namespace's packages, in name order. */
+  async inNamespace(namespace: string): Promise<string[]> {
+    // `/` sorts just before `0`: the range is exactly the names that start with `namespace/`.
+    return this.redis.zrangebylex(PACKAGE_KEYS.all, `[${namespace}/`, `(${namespace}0`);
   }
 
   /** Repositories of all packages in name order, after `after`, at most `limit`. */

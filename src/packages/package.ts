@@ -10,6 +10,8 @@ export type PackageRole = 'read' | 'write' | 'admin';
 export const PACKAGE_ROLES: readonly PackageRole[] = ['read', 'write', 'admin'];
 
 export interface PackageRecord {
+  /** A number of crgate's own, unique among packages and versions, as GitHub's REST API gives. */
+  readonly id: number;
   readonly namespace: string;
   readonly name: string;
   readonly visibility: Visibility;
@@ -69,6 +71,8 @@ export type Grantee =
 
 /** One version: a manifest, named by its digest. Tags are kept beside versions. */
 export interface PackageVersion {
+  /** Unique among packages and versions; a digest pushed again after deletion gets a new one. */
+  readonly id: number;
   readonly digest: string;
   readonly mediaType: string;
   readonly createdAt: string;
@@ -78,6 +82,9 @@ export interface PackageVersion {
   /** `os/architecture[/variant]` of each image a multi-arch index holds. */
   readonly platforms: readonly string[];
 }
+
+/** A version as the observe step sees it, before the store gives it an id. */
+export type NewVersion = Omit<PackageVersion, 'id'>;
 
 /** `octocat/app/release` → namespace `octocat`, name `app/release`. */
 export function splitRepository(repository: string): { namespace: string; name: string } {

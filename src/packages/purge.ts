@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+
+import type { Logger } from 'winston';
+
+import type { RedisClient } from '../state/redis';
+import { parseDeletedVersion, snapshotPairs } from './deletion';
+import type { DeletedPackageSnapshot, PurgeItem } from './deletion';
+import { PACKAGE_KEYS } from './package-keys';
+
+/**
+ * The purge: once a deletion's restore window has passed, its manifests are deleted from the
+ * registry (which needs `storage.delete.enabled`), and crgate forgets the deletion. The
+ * registry's garbage collection then frees the blobs no manifest references any more. A
+ * digest that was pushed again since stays in the registry.
+ *
+ * TODO: a push of a digest that the purge is deleting at that very moment can lose its
+ * manifest in the registry, between the registry's 201 and crgate's record of it; a per
+ * package lock shared by the observe step and the purge would close that window.
+ */
+export type ManifestDeleter = (repository: string, digest: string) => Promise<boolean>;
+
+/** Deletes a manifest through the registry API; true when it is gone (202, or 404 already). */
+export function registryManifestDeleter(registryUrl: URL, timeoutMs: number): ManifestDeleter {
+  return async (repository, digest) => {
+    const url = new URL(`/v2/${repository}/manifests/${digest}`, registryUrl);
+    const answer = await fetch(url, { method: 'DELETE', signal: AbortSignal.timeout(timeoutMs) });
+    await answer.arrayBuffer();
+    return answer.status === 202 || answer.status === 404;
+  };
+}
+
+// Forgets a purged deletion: KEYS deleted versions or trash, hidden; ARGV the field to drop,
+// the hidden value that marks this deletion's package, then the digests the registry deleted
+// (with them went the registry's tags that named them).
+const FORGET_PURGED = `
+redis.call('HDEL', KEYS[1], ARGV[1])
+local purged = {}
+for i = 3, #ARGV do purged[ARGV[i]] = true end
+local hidden = redis.call('HGETALL', KEYS[2])
+for i = 1, #hidden, 2 do
+  local field, value = hidden[i], hidden[i + 1]
+  local digest = string.match(field, '^digest:(.*)$')
+  if (digest and purged[digest]) or (string.sub(field, 1, 4) == 'tag:' and purged[value]) or
+     (field == 'package' and value == ARGV[2]) then
+    redis.call('HDEL', KEYS[2], field)
+  end
+end
+return 1`;
+
+const LOCK_KEY = 'crgate:cache:purge-lock';
+const BATCH = 100;
+
+export interface PurgeReport {
+  /** Deletions whose manifests are gone from the registry and whose records are forgotten. */
+  readonly purged: number;
+  /** Deletions left for the next run: the registry refused or could not be reached. */
+  readonly failed: number;
+}
+
+function parseMember(member: string): PurgeItem {
+  const [kind, repository, key] = member.split(' ') as [PurgeItem['kind'], string, string];
+  return { kind, repository, key };
+}
+
+export class Purger {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly deleteManifest: ManifestDeleter,
+    private readonly restoreWindowMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Purges every deletion older than the restore window. One replica at a time: the others
+   * skip a run while its lock is held, and an empty report says so.
+   */
+  async purgeDue(now = Date.now()): Promise<PurgeReport> {
+    const owner = randomUUID();
+    const locked = await this.redis.set(LOCK_KEY, owner, 'PX', 10 * 60_000, 'NX');
+    if (!locked) return { purged: 0, failed: 0 };
+    try {
+      return await this.purgeBatches(now - this.restoreWindowMs);
+    } finally {
+      if ((await this.redis.get(LOCK_KEY)) === owner) await this.redis.del(LOCK_KEY);
+    }
+  }
+
+  /** Runs `purgeDue` every `intervalMs` until the returned function is called. */
+  every(intervalMs: number): () => void {
+    const timer = setInterval(() => {
+      this.purgeDue().catch((error: unknown) =>
+        this.logger.warn('purge failed; it runs again later', { error: String(error) }),
+      );
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private async purgeBatches(dueBefore: number): Promise<PurgeReport> {
+    let purged = 0;
+    let failed = 0;
+    for (let offset = 0; ;) {
+      const members = await this.redis.zrangebyscore(
+        PACKAGE_KEYS.purgeQueue,
+        '-inf',
+        dueBefore,
+        'LIMIT',
+        offset,
+        BATCH,
+      );
+      for (const member of members) {
+        if (await this.purge(parseMember(member))) {
+          await this.redis.zrem(PACKAGE_KEYS.purgeQueue, member);
+          purged += 1;
+        } else {
+          failed += 1;
+        }
+      }
+      // What failed stays queued, ahead of what comes next.
+      offset = failed;
+      if (members.length < BATCH) return { purged, failed };
+    }
+  }
+
+  /** Purges one deletion; true when nothing of it is left to purge. */
+  private async purge(item: PurgeItem): Promise<boolean> {
+    if (item.kind === 'version') {
+      const json = await this.redis.hget(PACKAGE_KEYS.deletedVersions(item.repository), item.key);
+      if (json === null) return true;
+      const digest = parseDeletedVersion(json).version.digest;
+      const key = PACKAGE_KEYS.deletedVersions(item.repository);
+      return this.purgeDigests(item, [digest], key, item.key);
+    }
+    const json = await this.redis.hget(PACKAGE_KEYS.trash(item.repository), item.key);
+    if (json === null) return true;
+    const snapshot = JSON.parse(json) as DeletedPackageSnapshot;
+    const digests = [
+      ...snapshotPairs(snapshot.versions).map(([digest]) => digest),
+      ...snapshotPairs(snapshot.deleted).map(([, v]) => parseDeletedVersion(v).version.digest),
+    ];
+    return this.purgeDigests(item, digests, PACKAGE_KEYS.trash(item.repository), item.key);
+  }
+
+  /** Deletes the digests no live version holds from the registry, then forgets the deletion. */
+  private async purgeDigests(
+    item: PurgeItem,
+    digests: readonly string[],
+    recordKey: string,
+    field: string,
+  ): Promise<boolean> {
+    const versionsKey = PACKAGE_KEYS.versions(item.repository);
+    const deleted: string[] = [];
+    for (const digest of digests) {
+      if (await this.redis.hexists(versionsKey, digest)) continue;
+      deleted.push(digest);
+      const gone = await this.deleteManifest(item.repository, digest).catch(() => false);
+      if (!gone) {
+        this.logger.warn('purge: the registry did not delete a manifest', {
+          repository: item.repository,
+          digest,
+        });
+        return false;
+      }
+    }
+    const hiddenKey = PACKAGE_KEYS.hidden(item.repository);
+    await this.redis.eval(FORGET_PURGED, 2, recordKey, hiddenKey, field, item.key, ...deleted);
+    this.logger.info('purged a deletion', {
+      repository: item.repository,
+      kind: item.kind,
+      manifests: deleted.length,
+    });
+    return true;
+  }
+}
