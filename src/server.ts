@@ -21,8 +21,10 @@ import { createAddressResolver, createHostRouter, REGISTRY_SUBDOMAIN } from './h
 import { drain } from './lifecycle/drain';
 import { createOpsApp } from './lifecycle/ops';
 import { checkReadiness } from './lifecycle/readiness';
+import { PackageDeletions } from './packages/deletion';
 import { PackageObserver } from './packages/observe';
 import { PackageStore } from './packages/package-store';
+import { Purger, registryManifestDeleter } from './packages/purge';
 import { createRegistryHandler } from './registry/app';
 import { UploadSessions } from './registry/upload-sessions';
 import { createUploadStep } from './registry/uploads';
@@ -46,6 +48,8 @@ export interface Gateway {
   readonly tokens: TokenStore;
   readonly directory: FileDirectory;
   readonly packages: PackageStore;
+  readonly deletions: PackageDeletions;
+  readonly purger: Purger;
   /** Starts both listeners; resolves with the ports actually bound (port 0 picks one). */
   listen(): Promise<{ port: number; metricsPort: number }>;
   /** Drains in-flight requests (up to the drain time) and releases everything. */
@@ -99,6 +103,10 @@ async function createAuth(config: Config, logger: Logger, redis: RedisClient, me
   const passwords = new PasswordChecker(tokens, directory, limiter);
   const addressOf = createAddressResolver(config);
   const packages = new PackageStore(redis);
+  const deletions = new PackageDeletions(redis, {
+    restoreWindowMs: config.restoreWindowSeconds * 1000,
+    publicDeleteMaxDownloads: config.publicDeleteMaxDownloads,
+  });
   const cache = new DecisionCache(redis, config.decisionCacheTtlSeconds);
   const access = new AccessControl(directory, packages, cache, metrics, logger);
   const tokenEndpoint = createTokenEndpoint({
@@ -116,6 +124,7 @@ async function createAuth(config: Config, logger: Logger, redis: RedisClient, me
     directory,
     tokens,
     packages,
+    deletions,
     access,
     service,
     tokenEndpoint,
@@ -217,7 +226,21 @@ export async function createGateway(
     isStateOutage: (error) => isRedisOutage(error, redis),
     ...auth,
   });
-  const webApp = createWebApp({ ...auth, jwks: () => auth.signer.jwks() });
+  const webApp = createWebApp({
+    ...auth,
+    redis,
+    hostname: config.hostname,
+    scheme: config.publicUrlScheme,
+    jwks: () => auth.signer.jwks(),
+  });
+  const purger = new Purger(
+    redis,
+    registryManifestDeleter(config.registryUrl, config.registryTimeoutMs),
+    config.restoreWindowSeconds * 1000,
+    logger,
+  );
+  const stopPurging =
+    config.purgeIntervalSeconds > 0 ? purger.every(config.purgeIntervalSeconds * 1000) : () => {};
   let inFlight = 0;
   let draining = false;
 
@@ -255,6 +278,8 @@ export async function createGateway(
     tokens: auth.tokens,
     directory: auth.directory,
     packages: auth.packages,
+    deletions: auth.deletions,
+    purger,
     async listen() {
       const port = await listenOn(server, config.listen);
       const metricsPort = await listenOn(opsServer, config.metricsListen);
@@ -267,6 +292,7 @@ export async function createGateway(
     },
     async close() {
       draining = true;
+      stopPurging();
       const drained = await drain(server, () => inFlight, config.drainTimeoutMs);
       opsServer.close();
       opsServer.closeAllConnections();

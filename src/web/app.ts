@@ -2,9 +2,11 @@ import express from 'express';
 import type { Request, Response } from 'express';
 
 import { REGISTRY_SUBDOMAIN } from '../hosts';
-import { createAdminRouter } from './admin-tokens';
-import type { AdminParts } from './admin-tokens';
+import { createPackagesApi } from '../api/packages';
 import { requestFacts } from '../telemetry/access-log';
+import { createAdminRouter } from './admin-tokens';
+import { createPackagePages } from './pages';
+import type { WebParts } from './parts';
 
 /**
  * The web origin (`<hostname>`): the REST API under `/api/v3` and the package pages. For
@@ -26,7 +28,7 @@ docker push ${registryHost}/NAMESPACE/IMAGE:TAG</pre>
 `;
 }
 
-export interface WebOriginParts extends AdminParts {
+export interface WebOriginParts extends WebParts {
   /** The public keys that verify crgate's bearer tokens, as a JWK Set. */
   readonly jwks: () => object;
 }
@@ -69,10 +71,13 @@ export function createWebApp(parts: WebOriginParts) {
   });
 
   app.use('/api/v3/admin', createAdminRouter(parts));
+  app.use('/api/v3', createPackagesApi(parts));
 
   app.use('/api/v3', (_req: Request, res: Response) => {
     res.status(404).json({ message: 'Not Found', documentation_url: DOCUMENTATION_URL });
   });
+
+  app.use(createPackagePages(parts));
 
   app.use((_req: Request, res: Response) => {
     res.status(404).type('text').send('Not Found\n');
