@@ -2,6 +2,7 @@
 import { generateSigningKeyPem } from './auth/signing-keys';
 import { TokenStoreError } from './auth/token-store';
 import { PACKAGE_USAGE, packageCommand } from './commands/package';
+import { PURGE_USAGE, purgeCommand } from './commands/purge';
 import { UsageError } from './commands/state';
 import { TOKEN_USAGE, tokenCommand } from './commands/token';
 import { ConfigError, loadConfig, SETTINGS } from './config';
@@ -15,11 +16,13 @@ Commands:
   settings  list every setting with its environment variable and default
   token     create, list and revoke personal access tokens and workflow tokens
   package   show a package; change its visibility, link, inheritance and access lists
+  purge     delete from the registry what was deleted longer ago than the restore window
   keygen    print a new ES256 signing key (PKCS#8 PEM) for CRGATE_JWT_KEY_FILE
   help      show this text
 
 ${TOKEN_USAGE}
-${PACKAGE_USAGE}`;
+${PACKAGE_USAGE}
+${PURGE_USAGE}`;
 
 function printSettings(): void {
   for (const s of SETTINGS) {
@@ -55,6 +58,13 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   if (command === 'package') {
     process.stdout.write(`${await packageCommand(argv.slice(1))}\n`);
+    return;
+  }
+  if (command === 'purge') {
+    const { output, complete } = await purgeCommand();
+    process.stdout.write(`${output}\n`);
+    // A purge the registry refused in part is worth a cron job's alarm.
+    if (!complete) process.exitCode = 1;
     return;
   }
   if (command === 'keygen') {

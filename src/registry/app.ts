@@ -11,6 +11,7 @@ import { unauthorized } from '../auth/challenge';
 import { principalId } from '../auth/principal';
 import type { Principal } from '../auth/principal';
 import type { PublicOrigin } from '../hosts';
+import type { PackageDeletions } from '../packages/deletion';
 import type { PackageObserver } from '../packages/observe';
 import type { PackageStore } from '../packages/package-store';
 import type { RequestFacts } from '../telemetry/access-log';
@@ -52,6 +53,8 @@ export interface RegistryOriginParts {
   readonly authenticator: Authenticator;
   readonly access: AccessControl;
   readonly packages: PackageStore;
+  /** What deletions hide from pulls until they are restored or purged. */
+  readonly deletions: PackageDeletions;
   readonly observer: PackageObserver;
   readonly tokenEndpoint: (req: IncomingMessage, res: ServerResponse) => Promise<Principal>;
   /** The service name of challenges and tokens: `containers.<hostname>`. */
@@ -135,7 +138,12 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
     }
     if (route.kind === 'tags') {
       const query = new URL(req.url ?? '/', 'http://registry').searchParams;
-      return answerTags(parts.tagsSource, route.repository ?? '', query, res);
+      const hidden = await parts.deletions.hiddenTags(route.repository ?? '');
+      if (hidden.package) throw nameUnknown(route.repository ?? '');
+      return answerTags(parts.tagsSource, route.repository ?? '', query, res, hidden.tags);
+    }
+    if (route.kind === 'manifest' && (req.method === 'GET' || req.method === 'HEAD')) {
+      return pullManifest(req, res, origin, route);
     }
     if (route.kind === 'manifest' && req.method === 'PUT') {
       return pushManifest(req, res, origin, route, auth);
@@ -152,6 +160,38 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
       return parts.uploads(req, res, origin, route, principalId(auth.principal));
     }
     parts.forwarder.forward(req, res, origin);
+  }
+
+  /**
+   * Refuses what a deletion hides, as the registry would refuse what it never had; forwards
+   * the rest, and counts each manifest the registry serves to a GET as a download of its
+   * version, without holding the answer back.
+   */
+  async function pullManifest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    origin: PublicOrigin,
+    route: RegistryRoute,
+  ) {
+    const { repository = '', reference = '' } = route;
+    const hidden = await parts.deletions.hidden(repository, reference);
+    if (hidden === 'package') throw nameUnknown(repository);
+    if (hidden === 'reference') {
+      throw new RegistryError('MANIFEST_UNKNOWN', 'manifest unknown', { Reference: reference });
+    }
+    const onResponse =
+      req.method === 'GET'
+        ? (answer: IncomingMessage) => countDownload(repository, answer)
+        : undefined;
+    parts.forwarder.forward(req, res, origin, { onResponse });
+  }
+
+  function countDownload(repository: string, answer: IncomingMessage): void {
+    const digest = answer.headers['docker-content-digest'];
+    if (answer.statusCode !== 200 || typeof digest !== 'string') return;
+    parts.packages.countDownload(repository, digest).catch((error: unknown) => {
+      parts.logger.warn('download not counted', { repository, error: String(error) });
+    });
   }
 
   /** Forwards a manifest delete; once the registry has deleted it, the records follow. */
@@ -216,6 +256,12 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
     parts.logger.error('unexpected error', { error: String(error) });
     return asRegistryError(error);
   }
+}
+
+function nameUnknown(repository: string): RegistryError {
+  return new RegistryError('NAME_UNKNOWN', 'repository name not known to registry', {
+    name: repository,
+  });
 }
 
 function countUpload(res: ServerResponse, metrics: Metrics): void {

@@ -29,6 +29,8 @@ export interface ForwardOptions {
   readonly body?: Buffer | Readable;
   /** Runs once the registry has answered, before the client hears the answer. */
   readonly beforeResponse?: (registryResponse: IncomingMessage) => Promise<void>;
+  /** Sees the registry's answer as it streams to the client, without holding it back. */
+  readonly onResponse?: (registryResponse: IncomingMessage) => void;
 }
 
 export interface Forwarder {
@@ -73,6 +75,7 @@ export function createForwarder(config: Config, logger: Logger, metrics: Metrics
   const registryHost = config.registryUrl.host;
   const origins = new WeakMap<IncomingMessage, PublicOrigin>();
   const hooks = new WeakMap<IncomingMessage, NonNullable<ForwardOptions['beforeResponse']>>();
+  const watchers = new WeakMap<IncomingMessage, NonNullable<ForwardOptions['onResponse']>>();
   const upstream = new WeakMap<IncomingMessage, http.ClientRequest>();
   const abandoned = new WeakSet<IncomingMessage>();
   const proxy = httpProxy.createProxyServer({
@@ -104,6 +107,7 @@ export function createForwarder(config: Config, logger: Logger, metrics: Metrics
     if (origin) rewriteLocation(proxyRes.headers, origin, registryHost);
     ensureApiVersion(proxyRes.headers);
 
+    watchers.get(req)?.(proxyRes);
     const hook = hooks.get(req);
     if (hook) respondAfter(hook, proxyRes, res, logger).catch(() => res.destroy());
   });
@@ -129,6 +133,7 @@ export function createForwarder(config: Config, logger: Logger, metrics: Metrics
     forward(req, res, origin, options = {}) {
       origins.set(req, origin);
       if (options.beforeResponse) hooks.set(req, options.beforeResponse);
+      if (options.onResponse) watchers.set(req, options.onResponse);
       stripRequestHopByHop(req.headers);
       const headers = forwardingHeaders(origin, req.socket.remoteAddress);
       const web: httpProxy.ServerOptions = {

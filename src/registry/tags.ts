@@ -24,6 +24,8 @@ export async function answerTags(
   repository: string,
   query: URLSearchParams,
   res: ServerResponse,
+  /** Tags a deletion hides: the registry still has them, pulls must not see them. */
+  hidden: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   const n = pageSize(query.get('n'));
   const last = query.get('last');
@@ -41,7 +43,7 @@ export async function answerTags(
   }
 
   const list = JSON.parse(text) as TagList;
-  const sorted = (list.tags ?? []).sort();
+  const sorted = (list.tags ?? []).filter((tag) => !hidden.has(tag)).sort();
   const after = last === null ? sorted : sorted.filter((tag) => tag > last);
   const page = n === undefined ? after : after.slice(0, n);
   const body = JSON.stringify({ name: list.name, tags: page });
