@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+
+import request from 'supertest';
+
+import { requireEnv, startGateway } from '../harness/gateway';
+import type { TestGateway } from '../harness/gateway';
+import { OCI_MANIFEST } from '../harness/registry-client';
+import { startRedis } from '../harness/services';
+import type { Service } from '../harness/services';
+
+/**
+ * What registry clients see of deletions, through crgate in front of the real registry:
+ * hidden tags and digests, a hidden package, fresh pushes, download counts, and the purge
+ * that finally deletes manifests from the registry.
+ */
+const suffix = randomUUID().slice(0, 8);
+const registry = () => request(requireEnv('TEST_REGISTRY_URL'));
+
+function errorCodes(body: unknown): string[] {
+  return ((body as { errors?: { code: string }[] }).errors ?? []).map((e) => e.code);
+}
+
+async function idOf(gw: TestGateway, repository: string, digest: string): Promise<number> {
+  const version = (await gw.gateway.packages.versions(repository)).find((v) => v.digest === digest);
+  if (!version) throw new Error(`no version ${digest} in ${repository}`);
+  return version.id;
+}
+
+describe('deletions seen through the registry origin', () => {
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    gw = await startGateway();
+  });
+  afterAll(() => gw.close());
+
+  it('answers MANIFEST_UNKNOWN for a deleted version, by tag and by digest, until restored', async () => {
+    const repository = `octocat/gone-version-${suffix}`;
+    const kept = await gw.client.pushImage(repository, 'kept', { build: 'kept' });
+    const gone = await gw.client.pushImage(repository, 'gone', { build: 'gone' });
+    const id = await idOf(gw, repository, gone.digest);
+
+    await gw.gateway.deletions.deleteVersion(repository, id);
+    const byTag = await gw.client
+      .get(`/v2/${repository}/manifests/gone`)
+      .set('Accept', OCI_MANIFEST)
+      .expect(404);
+    const byDigest = await gw.client
+      .head(`/v2/${repository}/manifests/${gone.digest}`)
+      .set('Accept', OCI_MANIFEST)
+      .expect(404);
+    const tags = await gw.client.get(`/v2/${repository}/tags/list`).expect(200);
+    const keptPull = await gw.client
+      .get(`/v2/${repository}/manifests/kept`)
+      .set('Accept', OCI_MANIFEST)
+      .expect(200);
+    await gw.gateway.deletions.restoreVersion(repository, id);
+    const restored = await gw.client
+      .get(`/v2/${repository}/manifests/gone`)
+      .set('Accept', OCI_MANIFEST)
+      .expect(200);
+
+    expect(errorCodes(byTag.body)).toEqual(['MANIFEST_UNKNOWN']);
+    expect(byDigest.headers['docker-content-digest']).toBeUndefined();
+    expect(tags.body).toEqual({ name: repository, tags: ['kept'] });
+    expect(keptPull.headers['docker-content-digest']).toBe(kept.digest);
+    expect(restored.headers['docker-content-digest']).toBe(gone.digest);
+  });
+
+  it('answers NAME_UNKNOWN for a deleted package, and starts a push under its name fresh', async () => {
+    const repository = `octocat/gone-package-${suffix}`;
+    const old = await gw.client.pushImage(repository, 'old', { build: 'old' });
+    await gw.client.pushImage(repository, 'shared', { build: 'first' });
+
+    await gw.gateway.deletions.deletePackage(repository);
+    const tagsWhileDeleted = await gw.client.get(`/v2/${repository}/tags/list`).expect(404);
+    const pullWhileDeleted = await gw.client
+      .get(`/v2/${repository}/manifests/old`)
+      .set('Accept', OCI_MANIFEST)
+      .expect(404);
+    const again = await gw.client.pushImage(repository, 'shared', { build: 'second' });
+    const oldTag = await gw.client
+      .get(`/v2/${repository}/manifests/old`)
+      .set('Accept', OCI_MANIFEST)
+      .expect(404);
+    const oldDigest = await gw.client
+      .get(`/v2/${repository}/manifests/${old.digest}`)
+      .set('Accept', OCI_MANIFEST)
+      .expect(404);
+    const shared = await gw.client
+      .get(`/v2/${repository}/manifests/shared`)
+      .set('Accept', OCI_MANIFEST)
+      .expect(200);
+    const tags = await gw.client.get(`/v2/${repository}/tags/list`).expect(200);
+
+    expect(errorCodes(tagsWhileDeleted.body)).toEqual(['NAME_UNKNOWN']);
+    expect(errorCodes(pullWhileDeleted.body)).toEqual(['NAME_UNKNOWN']);
+    expect(errorCodes(oldTag.body)).toEqual(['MANIFEST_UNKNOWN']);
+    expect(errorCodes(oldDigest.body)).toEqual(['MANIFEST_UNKNOWN']);
+    expect(shared.headers['docker-content-digest']).toBe(again.digest);
+    expect(tags.body.tags).toEqual(['shared']);
+    expect((await gw.gateway.packages.get(repository))?.record.visibility).toBe('private');
+  });
+
+  it('counts each manifest GET as a download of its version, and no HEAD', async () => {
+    const repository = `octocat/downloads-${suffix}`;
+    const { digest } = await gw.client.pushImage(repository, 'latest');
+
+    await gw.client
+      .get(`/v2/${repository}/manifests/latest`)
+      .set('Accept', OCI_MANIFEST)
+      .expect(200);
+    await gw.client
+      .get(`/v2/${repository}/manifests/${digest}`)
+      .set('Accept', OCI_MANIFEST)
+      .expect(200);
+    await gw.client
+      .head(`/v2/${repository}/manifests/latest`)
+      .set('Accept', OCI_MANIFEST)
+      .expect(200);
+    await gw.client
+      .get(`/v2/${repository}/manifests/missing`)
+      .set('Accept', OCI_MANIFEST)
+      .expect(404);
+
+    // The count is written after the answer; a later request on the same Redis sees it.
+    await gw.gateway.redis.ping();
+    expect(await gw.gateway.packages.downloads(repository)).toEqual({ [digest]: 2 });
+  });
+});
+
+describe('the purge', () => {
+  let redis: Service;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    // A Redis of its own, so that the purge sees no other test's deletions, and a restore
+    // window of zero: every deletion is due for the purge at once.
+    redis = await startRedis();
+    gw = await startGateway({
+      CRGATE_REDIS_URL: redis.url,
+      CRGATE_RESTORE_WINDOW_SECONDS: '0',
+      CRGATE_PURGE_INTERVAL_SECONDS: '0',
+    });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await redis.stop();
+  });
+
+  it('deletes purged manifests from the registry, but not a digest pushed again', async () => {
+    const repository = `octocat/purged-${suffix}`;
+    const gone = await gw.client.pushImage(repository, 'gone', { build: 'gone' });
+    const back = await gw.client.pushImage(repository, 'back', { build: 'back' });
+    await gw.gateway.deletions.deleteVersion(repository, await idOf(gw, repository, gone.digest));
+    await gw.gateway.deletions.deleteVersion(repository, await idOf(gw, repository, back.digest));
+    await gw.client
+      .put(`/v2/${repository}/manifests/again`)
+      .set('Content-Type', OCI_MANIFEST)
+      .send(back.manifest.toString('utf8'))
+      .expect(201);
+
+    const report = await gw.gateway.purger.purgeDue();
+
+    expect(report).toEqual({ purged: 2, failed: 0 });
+    await registry()
+      .get(`/v2/${repository}/manifests/${gone.digest}`)
+      .set('Accept', OCI_MANIFEST)
+      .expect(404);
+    await registry()
+      .get(`/v2/${repository}/manifests/${back.digest}`)
+      .set('Accept', OCI_MANIFEST)
+      .expect(200);
+    await gw.client
+      .get(`/v2/${repository}/manifests/again`)
+      .set('Accept', OCI_MANIFEST)
+      .expect(200);
+    expect(await gw.gateway.deletions.deletedVersions(repository)).toEqual([]);
+    expect(await gw.gateway.deletions.restoreVersion(repository, 1)).toMatchObject({ done: false });
+  });
+
+  it('purges a deleted package: its manifests leave the registry, the name is free', async () => {
+    const repository = `octocat/purged-package-${suffix}`;
+    const { digest } = await gw.client.pushImage(repository, 'only');
+    await gw.gateway.deletions.deletePackage(repository);
+
+    await gw.gateway.purger.purgeDue();
+
+    await registry()
+      .get(`/v2/${repository}/manifests/${digest}`)
+      .set('Accept', OCI_MANIFEST)
+      .expect(404);
+    expect(await gw.gateway.deletions.deletedPackages(repository)).toEqual([]);
+    expect(await gw.gateway.deletions.hidden(repository, 'only')).toBeUndefined();
+    expect(await gw.gateway.deletions.restorePackage(repository)).toEqual({
+      done: false,
+      refusal: { code: 'NOT_FOUND' },
+    });
+  });
+});
