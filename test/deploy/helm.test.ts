@@ -219,12 +219,15 @@ describe('the Helm chart with its defaults (everything bundled)', () => {
     expect(short.crgate.spec.template.spec.terminationGracePeriodSeconds).toBe(155);
   });
 
-  it("sets ghcr.io's limits by default, and the values change them", async () => {
+  it("sets ghcr.io's limits and restore window by default, and the values change them", async () => {
     const limits = {
       maxLayerBytes: 5_000_000_000,
       uploadTimeoutMs: 300_000,
       maxManifestBytes: 1_048_576,
       maxUploadsPerPrincipal: 20,
+      restoreWindowSeconds: 7 * 24 * 3600,
+      purgeIntervalSeconds: 0,
+      publicDeleteMaxDownloads: 100,
     };
     const tuned = await render({ config: limits });
 
@@ -233,6 +236,9 @@ describe('the Helm chart with its defaults (everything bundled)', () => {
       uploadTimeoutMs: 600_000,
       maxManifestBytes: 4 * 1024 * 1024,
       maxUploadsPerPrincipal: 100,
+      restoreWindowSeconds: 30 * 24 * 3600,
+      purgeIntervalSeconds: 3600,
+      publicDeleteMaxDownloads: 5000,
     });
     expect(loadConfig(tuned.crgateEnv)).toMatchObject(limits);
   });
