@@ -33,33 +33,9 @@ const suffix = randomUUID().slice(0, 8);
 
 const started = useDockerSession('crgate-package-labels-');
 
-/** A folder of its own under the run's work folder. */
-async function freshDir(name: string): Promise<string> {
-  const dir = path.join(started().workDir, `${name}-${randomUUID()}`);
-  await mkdir(dir, { recursive: true });
-  return dir;
-}
-
-/**
- * Builds `FROM scratch` plus one file and the given labels with the classic builder, pushes
- * it with `docker push`, and answers the manifest digest docker prints (`TAG: digest: D ...`).
- */
-async function dockerPush(repository: string, tag: string, labels: Record<string, string>) {
-  const { dockerd: daemon, gateway: gw } = started();
-  const image = `${gw.registryHost}/${repository}:${tag}`;
-  const context = await freshDir('context');
-  const labelLines = Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`);
-  const dockerfile = ['FROM scratch', 'COPY hello.txt /hello.txt', ...labelLines];
-  await writeFile(path.join(context, 'Dockerfile'), `${dockerfile.join('\n')}\n`);
-  await writeFile(path.join(context, 'hello.txt'), `hello from ${repository}\n`);
-
-  await daemon.docker(['build', '--tag', image, context], { DOCKER_BUILDKIT: '0' });
-  const { stdout } = await daemon.docker(['push', image]);
-
-  const digest = /digest: (sha256:[0-9a-f]{64}) size: \d+/.exec(stdout)?.[1];
-  if (!digest) throw new Error(`docker push printed no digest:\n${stdout}`);
-  return { image, digest };
-}
+const freshDir = (name: string) => started().freshDir(name);
+const dockerPush = (repository: string, tag: string, labels: Record<string, string>) =>
+  started().buildAndPush(repository, tag, labels);
 
 /** `skopeo copy --all` from an OCI layout to crgate; answers the digest skopeo pushed. */
 async function skopeoPush(source: string, repository: string, tag: string): Promise<string> {

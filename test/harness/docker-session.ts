@@ -1,3 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
 import { startDockerd } from './dockerd';
 import type { Dockerd } from './dockerd';
 import { startGateway } from './gateway';
@@ -15,6 +19,41 @@ export interface DockerSession {
   readonly workDir: string;
   /** `docker login` with the token on standard input, as the documentation tells users to. */
   login(token: string, username?: string): Promise<ToolOutput>;
+  /** A folder of its own under the work folder. */
+  freshDir(name: string): Promise<string>;
+  /**
+   * Builds `FROM scratch` plus one file and the given labels with the classic builder, pushes
+   * it with `docker push`, and answers the manifest digest docker prints.
+   */
+  buildAndPush(repository: string, tag: string, labels: Record<string, string>): Promise<Pushed>;
+}
+
+export interface Pushed {
+  /** `containers.localhost:PORT/REPOSITORY:TAG`. */
+  readonly image: string;
+  readonly digest: string;
+}
+
+async function buildAndPush(
+  session: Pick<DockerSession, 'dockerd' | 'gateway' | 'freshDir'>,
+  repository: string,
+  tag: string,
+  labels: Record<string, string>,
+): Promise<Pushed> {
+  const image = `${session.gateway.registryHost}/${repository}:${tag}`;
+  const context = await session.freshDir('context');
+  const labelLines = Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`);
+  const dockerfile = ['FROM scratch', 'COPY hello.txt /hello.txt', ...labelLines];
+  await writeFile(path.join(context, 'Dockerfile'), `${dockerfile.join('\n')}\n`);
+  await writeFile(path.join(context, 'hello.txt'), `hello from ${repository}:${tag}\n`);
+
+  await session.dockerd.docker(['build', '--tag', image, context], { DOCKER_BUILDKIT: '0' });
+  const { stdout } = await session.dockerd.docker(['push', image]);
+
+  // docker push ends with `TAG: digest: sha256:... size: N`.
+  const digest = /digest: (sha256:[0-9a-f]{64}) size: \d+/.exec(stdout)?.[1];
+  if (!digest) throw new Error(`docker push printed no digest:\n${stdout}`);
+  return { image, digest };
 }
 
 /** Registers the set-up and tear-down; the result gives the session once set up. */
@@ -32,7 +71,17 @@ export function useDockerSession(workDirPrefix: string): () => DockerSession {
         {},
         token,
       );
-    session = { dockerd, gateway, workDir: parts.workDir, login };
+    const workDir = parts.workDir;
+    const freshDir = async (name: string) => {
+      const dir = path.join(workDir, `${name}-${randomUUID()}`);
+      await mkdir(dir, { recursive: true });
+      return dir;
+    };
+    const base = { dockerd, gateway, workDir, login, freshDir };
+    session = {
+      ...base,
+      buildAndPush: (repository, tag, labels) => buildAndPush(base, repository, tag, labels),
+    };
     await login(gateway.ownerToken);
   });
 
