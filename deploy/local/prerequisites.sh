@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 
 mode=${1:-run}
 packages=(docker-registry redis-server)
-if [ "$mode" = test ]; then packages+=(skopeo umoci docker.io podman unzip); fi
+if [ "$mode" = test ]; then packages+=(skopeo umoci docker.io podman unzip chromium); fi
 if [ "$mode" = bench ]; then packages+=(wrk nginx docker.io); fi
 
 as_root() {
