@@ -1,10 +1,15 @@
 import { parseArgs } from 'node:util';
 
-import type { Directory, Visibility } from '../identity/directory';
-import { PACKAGE_ROLES, splitRepository } from '../packages/package';
 import type { Grantee, PackageRole } from '../packages/package';
 import { PackageStore } from '../packages/package-store';
 import type { PackageSettings } from '../packages/package-store';
+import {
+  checkGrantee,
+  checkLinkTarget,
+  checkVisibility,
+  isPackageRole,
+  SettingsError,
+} from '../packages/settings';
 import { runSubcommand, UsageError, withState } from './state';
 
 /**
@@ -23,12 +28,19 @@ export const PACKAGE_USAGE = `Usage:
   crgate package revoke NAMESPACE/PACKAGE (--user LOGIN | --team TEAM | --repo OWNER/REPO)
 `;
 
-const VISIBILITIES: readonly Visibility[] = ['private', 'internal', 'public'];
-
 function positionals(args: string[], count: number, what: string): string[] {
   const parsed = parseArgs({ args, allowPositionals: true }).positionals;
   if (parsed.length !== count) throw new UsageError(`give ${what}`);
   return parsed;
+}
+
+/** Runs a check of packages/settings.ts; what it refuses is a usage error. */
+async function checked<T>(check: Promise<T>): Promise<T> {
+  try {
+    return await check;
+  } catch (error) {
+    throw error instanceof SettingsError ? new UsageError(error.message) : error;
+  }
 }
 
 /** Applies settings to an existing package; the message names what changed. */
@@ -55,11 +67,12 @@ async function show(args: string[]): Promise<string> {
 async function visibility(args: string[]): Promise<string> {
   const [repository, value] = positionals(args, 2, 'NAMESPACE/PACKAGE and a visibility') as [
     string,
-    Visibility,
+    string,
   ];
-  if (!VISIBILITIES.includes(value))
-    throw new UsageError(`visibility is ${VISIBILITIES.join(', ')}`);
-  return change(repository, { visibility: value }, `visibility ${value}`);
+  const visibility = await withState((_redis, directory) =>
+    checked(checkVisibility(directory, repository, value)),
+  );
+  return change(repository, { visibility }, `visibility ${visibility}`);
 }
 
 async function link(args: string[]): Promise<string> {
@@ -67,13 +80,9 @@ async function link(args: string[]): Promise<string> {
     string,
     string,
   ];
-  const linked = target.toLowerCase();
-  if (!linked.startsWith(`${splitRepository(repository).namespace}/`)) {
-    throw new UsageError(`${target} is not in the namespace of ${repository}`);
-  }
-  await withState(async (_redis, directory) => {
-    if (!(await directory.repository(linked))) throw new UsageError(`no repository ${target}`);
-  });
+  const linked = await withState((_redis, directory) =>
+    checked(checkLinkTarget(directory, repository, target)),
+  );
   return change(repository, { linkedRepository: linked, linkNote: null }, `linked to ${linked}`);
 }
 
@@ -99,17 +108,6 @@ function granteeOf(values: { user?: string; team?: string; repo?: string }): Gra
   return key === 'repo' ? { kind: 'repository', name } : { kind: key, name };
 }
 
-async function checkGrantee(directory: Directory, repository: string, grantee: Grantee) {
-  const { namespace } = splitRepository(repository);
-  const exists =
-    grantee.kind === 'user'
-      ? await directory.userExists(grantee.name)
-      : grantee.kind === 'team'
-        ? Object.hasOwn((await directory.organization(namespace))?.teams ?? {}, grantee.name)
-        : (await directory.repository(grantee.name)) !== undefined;
-  if (!exists) throw new UsageError(`no ${grantee.kind} ${grantee.name} for ${repository}`);
-}
-
 async function setRole(args: string[], withRole: boolean): Promise<string> {
   const options = {
     user: { type: 'string' },
@@ -120,14 +118,13 @@ async function setRole(args: string[], withRole: boolean): Promise<string> {
   const { values, positionals: rest } = parseArgs({ args, options, allowPositionals: true });
   const [repository] = rest;
   if (rest.length !== 1 || !repository) throw new UsageError('give NAMESPACE/PACKAGE');
-  const role = withRole ? (values.role as PackageRole | undefined) : undefined;
-  if (withRole && (!role || !PACKAGE_ROLES.includes(role))) {
-    throw new UsageError('--role is read, write or admin');
-  }
+  const role: PackageRole | undefined =
+    withRole && isPackageRole(values.role) ? values.role : undefined;
+  if (withRole && !role) throw new UsageError('--role is read, write or admin');
   const grantee = granteeOf(values);
 
   const changed = await withState(async (redis, directory) => {
-    await checkGrantee(directory, repository, grantee);
+    await checked(checkGrantee(directory, repository, grantee));
     return new PackageStore(redis).setRole(repository, grantee, role);
   });
   if (!changed) throw new UsageError(`no package ${repository}`);
