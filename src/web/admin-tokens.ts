@@ -1,10 +1,9 @@
-import type { IncomingMessage } from 'node:http';
-
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 
-import { CredentialsError, RateLimitedError } from '../auth/credentials';
-import type { PasswordChecker } from '../auth/credentials';
+import { authenticate } from '../api/auth';
+import type { ApiAuthParts } from '../api/auth';
+import { ApiError, apiErrorHandler } from '../api/errors';
 import { parseScopes, TokenStoreError } from '../auth/token-store';
 import type { PatRecord, TokenRecord, TokenStore } from '../auth/token-store';
 import type { Directory } from '../identity/directory';
@@ -15,48 +14,20 @@ import type { Directory } from '../identity/directory';
  * is a site administrator's personal access token, sent as GitHub's API takes it
  * (`Authorization: token ghp_...` or `Bearer ghp_...`). Errors are GitHub's JSON.
  */
-export interface AdminParts {
+export interface AdminParts extends ApiAuthParts {
   readonly tokens: TokenStore;
   readonly directory: Directory;
-  readonly passwords: PasswordChecker;
-  readonly addressOf: (req: IncomingMessage) => string;
 }
 
 const DOCUMENTATION_URL = 'https://github.com/crgate/crgate#tokens';
 const DAY_MS = 24 * 3600 * 1000;
 const MINUTE_MS = 60 * 1000;
 
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Readonly<Record<string, string>> = {},
-  ) {
-    super(message);
-  }
-}
-
-function secretOf(req: Request): string | undefined {
-  const match = /^(?:token|bearer) +(\S+)$/i.exec(req.headers.authorization ?? '');
-  return match?.[1];
-}
-
 function requireSiteAdmin(parts: AdminParts) {
   return async (req: Request, _res: Response, next: NextFunction) => {
-    const secret = secretOf(req);
-    if (!secret) throw new ApiError(401, 'Requires authentication');
-    try {
-      const principal = await parts.passwords.check(secret, '', parts.addressOf(req));
-      const admin =
-        principal.kind === 'user' && (await parts.directory.isSiteAdmin(principal.login));
-      if (!admin) throw new ApiError(403, 'Must be a site administrator');
-    } catch (error) {
-      if (error instanceof CredentialsError) throw new ApiError(401, 'Bad credentials');
-      if (error instanceof RateLimitedError) {
-        throw new ApiError(429, error.message, { 'Retry-After': String(error.retryAfterSeconds) });
-      }
-      throw error;
-    }
+    const principal = await authenticate(parts, req);
+    const admin = principal.kind === 'user' && (await parts.directory.isSiteAdmin(principal.login));
+    if (!admin) throw new ApiError(403, 'Must be a site administrator');
     next();
   };
 }
@@ -153,21 +124,10 @@ export function createAdminRouter(parts: AdminParts) {
     createWorkflowToken(parts, req, res),
   );
 
-  router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
-    const status = apiStatus(error);
-    if (status === undefined) return next(error);
-    if (error instanceof ApiError) res.set(error.headers);
-    res
-      .status(status)
-      .json({ message: (error as Error).message, documentation_url: DOCUMENTATION_URL });
+  // What the token store refuses is the request's fault: a scope it does not know, say.
+  router.use((error: unknown, _req: Request, _res: Response, next: NextFunction) => {
+    next(error instanceof TokenStoreError ? new ApiError(422, error.message) : error);
   });
+  router.use(apiErrorHandler(DOCUMENTATION_URL));
   return router;
-}
-
-function apiStatus(error: unknown): number | undefined {
-  if (error instanceof ApiError) return error.status;
-  if (error instanceof TokenStoreError) return 422;
-  // express.json refuses a body that is not JSON with a 400 of its own.
-  const status = (error as { status?: unknown }).status;
-  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
