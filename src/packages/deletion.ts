@@ -243,6 +243,10 @@ export class PackageDeletions {
     return this.options.restoreWindowMs;
   }
 
+  get publicDeleteMaxDownloads(): number {
+    return this.options.publicDeleteMaxDownloads;
+  }
+
   /** Deletes an active version by id; its digest and tags are hidden from pulls at once. */
   async deleteVersion(repository: string, id: number): Promise<Outcome> {
     const at = this.now();
