@@ -1,0 +1,47 @@
+import type { Test } from 'supertest';
+
+import type { TestGateway } from '../harness/gateway';
+import { OCI_MANIFEST } from '../harness/registry-client';
+import type { RegistryClient } from '../harness/registry-client';
+
+/** The REST API of a test gateway, as GitHub's clients call it, and pulls to check it by. */
+export type RestMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export type Rest = (method: RestMethod, path: string, token?: string) => Test;
+
+/** Requests under `/api/v3` on the web origin, with `Authorization: token X` when given. */
+export function restOf(gw: TestGateway): Rest {
+  return (method, path, token) => {
+    const test = gw.http[method](`/api/v3${path}`).set('Host', gw.webHost);
+    return token ? test.set('Authorization', `token ${token}`) : test;
+  };
+}
+
+export function errorCodes(body: unknown): string[] {
+  return ((body as { errors?: { code: string }[] }).errors ?? []).map((e) => e.code);
+}
+
+/** A manifest pull through the registry origin. */
+export function pull(client: RegistryClient, repository: string, reference: string): Test {
+  return client.get(`/v2/${repository}/manifests/${reference}`).set('Accept', OCI_MANIFEST);
+}
+
+/** A registry client that signs in as `user` with a new token of the given scopes. */
+export async function clientOf(gw: TestGateway, user: string): Promise<RegistryClient> {
+  const password = await gw.createToken(user, ['read:packages', 'write:packages']);
+  return gw.client.as({ username: user, password });
+}
+
+/** A workflow token of `repository`, and a registry client that pushes with it. */
+export async function workflowOf(
+  gw: TestGateway,
+  repository: string,
+  permission: 'read' | 'write',
+): Promise<{ token: string; client: RegistryClient }> {
+  const { secret } = await gw.gateway.tokens.createWorkflowToken({
+    repository,
+    permission,
+    expiresInMs: 3_600_000,
+  });
+  return { token: secret, client: gw.client.as({ username: 'x-access-token', password: secret }) };
+}
