@@ -1,0 +1,68 @@
+import type { NextFunction, Request, Response } from 'express';
+
+import { ANONYMOUS, principalId } from '../auth/principal';
+import type { Principal } from '../auth/principal';
+import type { Directory } from '../identity/directory';
+import { requestFacts } from '../telemetry/access-log';
+import { clearCookie, readCookie } from './cookies';
+import { isSecure } from './csrf';
+import type { SessionStore } from './sessions';
+
+/**
+ * Who is looking at a page: the user of the request's session cookie, or nobody. Lax, so a
+ * link from another site opens the page signed in, while its forms stay behind CSRF checks.
+ */
+export const SESSION_COOKIE = 'crgate_session';
+
+export interface Viewer {
+  readonly login: string;
+  readonly ssoOrgs: readonly string[];
+  /** The raw session id, for sign-out; never logged or rendered. */
+  readonly sessionId: string;
+}
+
+const viewers = new WeakMap<Request, Viewer>();
+
+export function viewerOf(req: Request): Viewer | undefined {
+  return viewers.get(req);
+}
+
+/** Finds the viewer once per request, before the pages run; a dead cookie is removed. */
+export function viewerStep(directory: Directory, sessions: SessionStore) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const id = readCookie(req, SESSION_COOKIE);
+    const session = id === undefined ? undefined : await sessions.find(id);
+    const live = session !== undefined && (await directory.userExists(session.login));
+
+    if (id !== undefined && session && live) {
+      viewers.set(req, { login: session.login, ssoOrgs: session.ssoOrgs, sessionId: id });
+      const facts = requestFacts(req);
+      if (facts) facts.principal = principalId(viewerPrincipal(session.login, session.ssoOrgs));
+    } else if (req.headers.cookie?.includes(`${SESSION_COOKIE}=`)) {
+      clearCookie(res, SESSION_COOKIE, { sameSite: 'Lax', secure: isSecure(req) });
+    }
+    next();
+  };
+}
+
+function viewerPrincipal(login: string, ssoOrgs: readonly string[]): Principal {
+  // A session holds no token scopes: pages only read, and a role is what they need.
+  return { kind: 'user', login, tokenId: 'session', scopes: [], ssoOrgs };
+}
+
+/**
+ * The principal whose role decides what the viewer sees in a namespace. An organization that
+ * requires SSO sees a viewer signed in with a token not authorized for it as anonymous, as
+ * the registry refuses that token there.
+ */
+export async function principalIn(
+  directory: Directory,
+  req: Request,
+  namespace: string,
+): Promise<Principal> {
+  const viewer = viewerOf(req);
+  if (!viewer) return ANONYMOUS;
+  const org = await directory.organization(namespace);
+  if (org?.requireSso && !viewer.ssoOrgs.includes(org.name)) return ANONYMOUS;
+  return viewerPrincipal(viewer.login, viewer.ssoOrgs);
+}
