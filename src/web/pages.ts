@@ -1,8 +1,49 @@
 import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
 
+import { isRedisOutage } from '../state/redis';
+import { sendFailure } from './layout';
+import { NAMESPACE_ROUTES } from './package-access';
+import { packageList } from './package-list';
+import { packagePage, versionRedirect } from './package-page';
 import type { WebParts } from './parts';
+import { SessionStore } from './sessions';
+import { createSignInRouter } from './sign-in';
+import { createStyleRouter } from './style';
+import { viewerStep } from './viewer';
 
-/** The package pages and sign-in (in progress). */
-export function createPackagePages(_parts: WebParts): express.Router {
-  return express.Router();
+/**
+ * The pages of the web origin: the stylesheet, sign-in and sign-out, and for each namespace
+ * its package list, its packages' pages and GitHub's version URLs. Paths follow GitHub's, so
+ * a link written for github.com works with the host changed.
+ */
+function failurePage(parts: WebParts) {
+  return (error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    // A body Express refused (too big, malformed) is the client's; the rest is ours.
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return sendFailure(req, res, status);
+    }
+    // TODO: log the cause once WebParts carries the logger; the access log has the 5xx line.
+    sendFailure(req, res, isRedisOutage(error, parts.redis) ? 503 : 500);
+  };
+}
+
+export function createPackagePages(parts: WebParts): express.Router {
+  const router = express.Router();
+  const sessions = new SessionStore(parts.redis);
+
+  router.use(createStyleRouter());
+  router.use(viewerStep(parts.directory, sessions));
+  router.use(createSignInRouter(parts, sessions));
+
+  for (const route of NAMESPACE_ROUTES) {
+    router.get(`/${route}/:owner/packages`, packageList(parts, route));
+    router.get(`/${route}/:owner/packages/container/package/*name`, packagePage(parts, route));
+    router.get(`/${route}/:owner/packages/container/*rest`, versionRedirect(parts, route));
+  }
+
+  router.use(failurePage(parts));
+  return router;
 }

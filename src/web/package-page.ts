@@ -1,0 +1,221 @@
+import type { Request, Response } from 'express';
+
+import { REGISTRY_SUBDOMAIN } from '../hosts';
+import type { PackageRecord, PackageVersion } from '../packages/package';
+import { requestFacts } from '../telemetry/access-log';
+import { formatBytes, formatCount, formatDate, shortDigest } from './format';
+import { html } from './html';
+import type { Html } from './html';
+import { sendNotFound, sendPage } from './layout';
+import {
+  joinedSegments,
+  namespaceHref,
+  namespaceOf,
+  packageHref,
+  visiblePackage,
+} from './package-access';
+import type { NamespaceRoute } from './package-access';
+import type { WebParts } from './parts';
+
+/**
+ * A package's page, as GitHub shows one: the name, its description, how to pull it, a
+ * Details sidebar and its versions with their tags, sizes and downloads. Everything a
+ * pusher wrote (description, license, tags) is escaped by the `html` template.
+ */
+interface VersionRow {
+  readonly version: PackageVersion;
+  readonly tags: readonly string[];
+  readonly downloads: number;
+}
+
+interface PageData {
+  readonly route: NamespaceRoute;
+  readonly record: PackageRecord;
+  readonly rows: readonly VersionRow[];
+  /** `containers.<host>` as the client reached crgate. */
+  readonly registryHost: string;
+}
+
+/** `latest` first, the rest in name order. */
+function tagOrder(a: string, b: string): number {
+  if (a === 'latest' || b === 'latest') return a === 'latest' ? -1 : 1;
+  return a.localeCompare(b);
+}
+
+async function versionRows(parts: WebParts, repository: string): Promise<VersionRow[]> {
+  let versions = await parts.packages.versions(repository);
+  // Versions recorded before crgate kept ids get theirs now: the anchors need them.
+  if (versions.some((version) => typeof version.id !== 'number')) {
+    await parts.packages.assignIds(repository);
+    versions = await parts.packages.versions(repository);
+  }
+  const [tags, downloads] = await Promise.all([
+    parts.packages.tags(repository),
+    parts.packages.downloads(repository),
+  ]);
+
+  const tagsOf = new Map<string, string[]>();
+  for (const [tag, digest] of Object.entries(tags)) {
+    tagsOf.set(digest, [...(tagsOf.get(digest) ?? []), tag]);
+  }
+  return versions.map((version) => ({
+    version,
+    tags: (tagsOf.get(version.digest) ?? []).sort(tagOrder),
+    downloads: downloads[version.digest] ?? 0,
+  }));
+}
+
+/** The reference people pull: `latest` when it exists, else the newest version's first tag. */
+function pullTarget(rows: readonly VersionRow[]): { tag?: string; digest: string } | undefined {
+  const latest = rows.find((row) => row.tags.includes('latest'));
+  const tagged = latest ?? rows.find((row) => row.tags.length > 0);
+  const row = tagged ?? rows[0];
+  if (!row) return undefined;
+  return { tag: latest ? 'latest' : tagged?.tags[0], digest: row.version.digest };
+}
+
+function pullCommands(data: PageData): Html {
+  const { record, rows, registryHost } = data;
+  const target = pullTarget(rows);
+  if (!target) return html`<p class="muted">No versions have been published yet.</p>`;
+  const image = `${registryHost}/${record.namespace}/${record.name}`;
+
+  return html`${target.tag && html`<pre class="command"><code>docker pull ${image}:${target.tag}</code></pre>`}
+    <p>By digest:</p>
+    <pre class="command"><code>docker pull ${image}@${target.digest}</code></pre>`;
+}
+
+function versionRow(row: VersionRow): Html {
+  const { version } = row;
+  const tags = row.tags.length
+    ? row.tags.map((tag) => html`<code class="tag">${tag}</code> `)
+    : html`<span class="muted">untagged</span>`;
+  const platforms = version.platforms.length
+    ? version.platforms.join(', ')
+    : html`<span class="muted">single platform</span>`;
+
+  return html`<tr id="version-${version.id}">
+    <td>${tags}</td>
+    <td><code title="${version.digest}">${shortDigest(version.digest)}…</code></td>
+    <td>${formatDate(version.createdAt)}</td>
+    <td class="number">${formatBytes(version.size)}</td>
+    <td class="number">${formatCount(row.downloads)}</td>
+    <td>${platforms}</td>
+  </tr>`;
+}
+
+function versionsTable(rows: readonly VersionRow[]): Html {
+  if (rows.length === 0) return html`<p class="muted">No versions.</p>`;
+  return html`<div class="table-wrap">
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Tags</th>
+          <th scope="col">Digest</th>
+          <th scope="col">Published</th>
+          <th scope="col" class="number">Size</th>
+          <th scope="col" class="number">Downloads</th>
+          <th scope="col">Platforms</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows.map(versionRow)}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+function details(data: PageData): Html {
+  const { record, rows } = data;
+  const downloads = rows.reduce((sum, row) => sum + row.downloads, 0);
+  const missing = (what: string) => html`<span class="muted">${what}</span>`;
+
+  return html`<aside class="details" aria-labelledby="details-heading">
+    <h2 id="details-heading">Details</h2>
+    <dl>
+      <dt>Repository</dt>
+      <dd>
+        ${record.linkedRepository ? html`<code>${record.linkedRepository}</code>` : missing('Not linked')}
+      </dd>
+      <dt>License</dt>
+      <dd>${record.license ?? missing('None given')}${record.licenseTruncated && '…'}</dd>
+      <dt>Visibility</dt>
+      <dd>${record.visibility}</dd>
+      <dt>Total downloads</dt>
+      <dd>${formatCount(downloads)}</dd>
+      <dt>Last published</dt>
+      <dd>${formatDate(record.updatedAt)}</dd>
+    </dl>
+  </aside>`;
+}
+
+function packageMain(data: PageData): Html {
+  const { record, route, rows } = data;
+  const description = record.description
+    ? html`<p class="description">${record.description}${record.descriptionTruncated && '…'}</p>`
+    : html`<p class="muted">No description provided.</p>`;
+
+  return html`<p class="muted">
+      <a href="${namespaceHref(route, record.namespace)}">${record.namespace}</a> / packages
+    </p>
+    <div class="package-layout">
+      <div>
+        <h1>${record.name} <span class="badge">${record.visibility}</span></h1>
+        ${description}
+        <section aria-labelledby="install-heading">
+          <h2 id="install-heading">Install from the command line</h2>
+          ${pullCommands(data)}
+        </section>
+        <section aria-labelledby="versions-heading">
+          <h2 id="versions-heading">Versions</h2>
+          ${versionsTable(rows)}
+        </section>
+      </div>
+      ${details(data)}
+    </div>`;
+}
+
+/** `GET /{users|orgs}/OWNER/packages/container/package/NAME` */
+export function packagePage(parts: WebParts, route: NamespaceRoute) {
+  return async (req: Request, res: Response) => {
+    const namespace = await namespaceOf(parts, route, String(req.params.owner));
+    const name = joinedSegments(req.params.name);
+    const visible =
+      namespace && name ? await visiblePackage(parts, req, namespace, name) : undefined;
+    if (!visible) return sendNotFound(req, res);
+
+    const rows = await versionRows(parts, visible.repository);
+    const host = requestFacts(req)?.public?.host ?? parts.hostname;
+    const data = {
+      route,
+      record: visible.pkg.record,
+      rows,
+      registryHost: `${REGISTRY_SUBDOMAIN}.${host}`,
+    };
+    sendPage(req, res, {
+      title: `${data.record.name} · ${data.record.namespace}`,
+      main: packageMain(data),
+    });
+  };
+}
+
+/** `GET /{users|orgs}/OWNER/packages/container/NAME/VERSION_ID`: GitHub's version URL. */
+export function versionRedirect(parts: WebParts, route: NamespaceRoute) {
+  return async (req: Request, res: Response) => {
+    const segments = joinedSegments(req.params.rest).split('/');
+    const versionId = segments.pop() ?? '';
+    const name = segments.join('/');
+    const namespace = await namespaceOf(parts, route, String(req.params.owner));
+    const visible =
+      namespace && name && /^\d{1,15}$/.test(versionId)
+        ? await visiblePackage(parts, req, namespace, name)
+        : undefined;
+    const versions = visible ? await parts.packages.versions(visible.repository) : [];
+    if (!visible || !versions.some((version) => String(version.id) === versionId)) {
+      return sendNotFound(req, res);
+    }
+
+    const { record } = visible.pkg;
+    res.redirect(302, `${packageHref(route, record.namespace, record.name)}#version-${versionId}`);
+  };
+}
