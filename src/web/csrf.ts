@@ -9,7 +9,7 @@ import { readCookie, setCookie } from './cookies';
  * Cross-site request forgery defences for the web origin's forms (sign-in and sign-out): the
  * form carries the token of the browser's `crgate_csrf` cookie in a hidden field (the
  * double-submit pattern), and the browser's own word on where the request came from,
- * `Sec-Fetch-Site` and `Origin`, must not name another site or origin. A sibling subdomain
+ * `Sec-Fetch-Site` and `Origin`, must not name another origin. A sibling subdomain
  * could plant a cookie of its own, but its form would still carry its own `Origin`.
  */
 export const CSRF_COOKIE = 'crgate_csrf';
@@ -46,10 +46,18 @@ function sameValue(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-/** Whether the browser says the request came from another site or another origin. */
+/**
+ * Whether the browser says the request came from another origin. `Sec-Fetch-Site` (Fetch
+ * Metadata) must say `same-origin` where a browser sends it; a sibling subdomain is
+ * `same-site`, and refused too. The web origin answers with `Referrer-Policy: no-referrer`,
+ * under which browsers send `Origin: null` even for a form of the same origin (Fetch, "append a
+ * request Origin header"), so `null` counts only where Fetch Metadata vouches for it.
+ */
 function crossOrigin(req: Request): boolean {
-  if (req.headers['sec-fetch-site'] === 'cross-site') return true;
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
   const origin = req.headers.origin;
+  if (origin === 'null') return site !== 'same-origin';
   return origin !== undefined && origin !== requestFacts(req)?.public?.base;
 }
 

@@ -106,7 +106,8 @@ function versionRow(row: VersionRow): Html {
 
 function versionsTable(rows: readonly VersionRow[]): Html {
   if (rows.length === 0) return html`<p class="muted">No versions.</p>`;
-  return html`<div class="table-wrap">
+  // A region that takes focus, so a keyboard can scroll a table wider than a phone.
+  return html`<div class="table-wrap" role="region" aria-labelledby="versions-heading" tabindex="0">
     <table>
       <thead>
         <tr>

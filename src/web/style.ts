@@ -56,13 +56,14 @@ h2 { font-size: 1.25rem; margin: 1.5rem 0 0.5rem; }
 .details dd { margin: 0; overflow-wrap: anywhere; }
 .command {
   background: var(--panel); border: 1px solid var(--line); border-radius: 6px;
-  padding: 0.75rem; overflow-x: auto; white-space: pre; margin: 0.25rem 0 1rem;
+  padding: 0.75rem; white-space: pre-wrap; overflow-wrap: anywhere; margin: 0.25rem 0 1rem;
 }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 0.5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: 0.875rem; color: var(--muted); }
 td.number, th.number { text-align: right; }
+td time, td.number { white-space: nowrap; }
 tr:target { background: var(--panel); }
 .tag { margin-right: 0.25rem; }
 ul.packages { list-style: none; padding: 0; margin: 0; }

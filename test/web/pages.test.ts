@@ -362,6 +362,8 @@ describe('forms from elsewhere', () => {
     ['with a token that is not the cookie’s', headers({}), (token: string) => `${token}x`],
     ['from another origin', headers({ Origin: 'http://evil.example' }), (t: string) => t],
     ['marked cross-site', headers({ 'Sec-Fetch-Site': 'cross-site' }), (t: string) => t],
+    ['from a sibling subdomain', headers({ 'Sec-Fetch-Site': 'same-site' }), (t: string) => t],
+    ['from an opaque origin', headers({ Origin: 'null' }), (t: string) => t],
   ])('refuses a sign-in %s with 403', async (_what, extra, sent) => {
     const password = await gw.createToken('octocat', ['read:packages']);
     const { cookie, token } = await csrfPair();
@@ -372,6 +374,18 @@ describe('forms from elsewhere', () => {
 
     expect(res.status).toBe(403);
     expect(cookieNamed(res, 'crgate_session')).toBeUndefined();
+  });
+
+  it('accepts Origin: null where Fetch Metadata says same-origin, as under no-referrer', async () => {
+    const password = await gw.createToken('octocat', ['read:packages']);
+    const { cookie, token } = await csrfPair();
+
+    const res = await postLogin({ login: 'octocat', password, csrf_token: token }, cookie).set({
+      Origin: 'null',
+      'Sec-Fetch-Site': 'same-origin',
+    });
+
+    expect(res.status).toBe(303);
   });
 
   it('refuses a sign-out without the CSRF token, keeping the session', async () => {
