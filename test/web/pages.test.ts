@@ -348,10 +348,26 @@ describe('signing in', () => {
     expect(res.headers.location).toBe(location);
   });
 
-  it('never writes a token into the log', async () => {
-    const { password } = await signIn('mona');
+  it('logs who viewed a page, and never a token or a session id', async () => {
+    const { password, session } = await signIn('mona');
+    const res = await page('/users/octocat/packages', session).expect(200);
 
+    const line = gw.logs.find((entry) => entry.request_id === res.headers['x-request-id']);
+    expect(line?.principal).toBe('user:mona');
     expect(JSON.stringify(gw.logs)).not.toContain(password);
+    expect(JSON.stringify(gw.logs)).not.toContain(session.split('=')[1]);
+  });
+
+  it('refuses a form body past a few kilobytes with 413', async () => {
+    const { cookie, token } = await csrfPair();
+
+    const res = await postLogin(
+      { login: 'x'.repeat(8192), password: 'p', csrf_token: token },
+      cookie,
+    );
+
+    expect(res.status).toBe(413);
+    expect(res.text).toContain('could not be read');
   });
 });
 
