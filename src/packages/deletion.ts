@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 
 import type { RedisClient } from '../state/redis';
 import { PACKAGE_KEYS, packageKeys } from './package-keys';
-import type { PackageVersion } from './package';
+import { accessOf, recordOf } from './package-store';
+import type { Package, PackageVersion } from './package';
 
 /**
  * Deleting and restoring packages and versions, as on ghcr.io. A deletion hides at once and
@@ -208,6 +209,9 @@ interface Snapshot {
   readonly deletedAtMs: number;
   readonly versions: readonly string[] | Record<string, never>;
   readonly deleted: readonly string[] | Record<string, never>;
+  /** The package's record and access hashes as they were. */
+  readonly record: readonly string[] | Record<string, never>;
+  readonly access: readonly string[] | Record<string, never>;
 }
 
 /** A Lua list of name/value pairs; cjson writes an empty one as `{}`. */
@@ -315,6 +319,22 @@ export class PackageDeletions {
         deletedAt: s.deletedAt,
         versionCount: pairs(s.versions).length,
       }));
+  }
+
+  /**
+   * The settings of the deleted packages named by `tokens` as they were at their deletion:
+   * who may restore a package depends on its link and access list.
+   */
+  async deletedSettings(repository: string, tokens: readonly string[]): Promise<Package[]> {
+    if (tokens.length === 0) return [];
+    const jsons = await this.redis.hmget(PACKAGE_KEYS.trash(repository), ...tokens);
+    return jsons.flatMap((json) => {
+      if (json === null) return [];
+      const snapshot = JSON.parse(json) as Snapshot;
+      const record = Object.fromEntries(pairs(snapshot.record));
+      const access = Object.fromEntries(pairs(snapshot.access));
+      return [{ record: recordOf(repository, record), access: accessOf(access) }];
+    });
   }
 
   /**

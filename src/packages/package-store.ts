@@ -140,7 +140,7 @@ function settingsFields(settings: PackageSettings): { set: string[]; remove: str
   return { set, remove };
 }
 
-function recordOf(repository: string, hash: Record<string, string>): PackageRecord {
+export function recordOf(repository: string, hash: Record<string, string>): PackageRecord {
   const { namespace, name } = splitRepository(repository);
   return {
     id: Number(hash.id ?? 0),
@@ -161,7 +161,7 @@ function recordOf(repository: string, hash: Record<string, string>): PackageReco
   };
 }
 
-function accessOf(hash: Record<string, string>): PackageAccess {
+export function accessOf(hash: Record<string, string>): PackageAccess {
   const access = { users: {}, teams: {}, actions: {} } as Record<
     'users' | 'teams' | 'actions',
     Record<string, PackageRole>
