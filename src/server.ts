@@ -231,6 +231,7 @@ export async function createGateway(
     redis,
     hostname: config.hostname,
     scheme: config.publicUrlScheme,
+    logger,
     jwks: () => auth.signer.jwks(),
   });
   const purger = new Purger(

@@ -151,6 +151,6 @@ export function createPackagesApi(web: WebParts): express.Router {
   router.use((error: unknown, _req: Request, _res: Response, next: NextFunction) => {
     next(error instanceof SettingsError ? new ApiError(422, error.message) : error);
   });
-  router.use(apiErrorHandler(DOCUMENTATION_URL));
+  router.use(apiErrorHandler(DOCUMENTATION_URL, parts));
   return router;
 }

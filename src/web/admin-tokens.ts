@@ -7,6 +7,7 @@ import { ApiError, apiErrorHandler } from '../api/errors';
 import { parseScopes, TokenStoreError } from '../auth/token-store';
 import type { PatRecord, TokenRecord, TokenStore } from '../auth/token-store';
 import type { Directory } from '../identity/directory';
+import type { WebParts } from './parts';
 
 /**
  * The token administration API for site administrators, on the web origin under
@@ -14,7 +15,7 @@ import type { Directory } from '../identity/directory';
  * is a site administrator's personal access token, sent as GitHub's API takes it
  * (`Authorization: token ghp_...` or `Bearer ghp_...`). Errors are GitHub's JSON.
  */
-export interface AdminParts extends ApiAuthParts {
+export interface AdminParts extends ApiAuthParts, Pick<WebParts, 'logger' | 'redis'> {
   readonly tokens: TokenStore;
   readonly directory: Directory;
 }
@@ -128,6 +129,6 @@ export function createAdminRouter(parts: AdminParts) {
   router.use((error: unknown, _req: Request, _res: Response, next: NextFunction) => {
     next(error instanceof TokenStoreError ? new ApiError(422, error.message) : error);
   });
-  router.use(apiErrorHandler(DOCUMENTATION_URL));
+  router.use(apiErrorHandler(DOCUMENTATION_URL, parts));
   return router;
 }

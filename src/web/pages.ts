@@ -1,11 +1,11 @@
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 
-import { isRedisOutage } from '../state/redis';
 import { sendFailure } from './layout';
 import { NAMESPACE_ROUTES } from './package-access';
 import { packageList } from './package-list';
 import { packagePage, versionRedirect } from './package-page';
+import { RETRY_AFTER_SECONDS, serverFailure } from './parts';
 import type { WebParts } from './parts';
 import { SessionStore } from './sessions';
 import { createSignInRouter } from './sign-in';
@@ -25,8 +25,9 @@ function failurePage(parts: WebParts) {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return sendFailure(req, res, status);
     }
-    // TODO: log the cause once WebParts carries the logger; the access log has the 5xx line.
-    sendFailure(req, res, isRedisOutage(error, parts.redis) ? 503 : 500);
+    const failure = serverFailure(parts, error);
+    if (failure === 503) res.set('Retry-After', RETRY_AFTER_SECONDS);
+    sendFailure(req, res, failure);
   };
 }
 

@@ -1,10 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 
+import type { Logger } from 'winston';
+
 import type { PasswordChecker } from '../auth/credentials';
 import type { TokenStore } from '../auth/token-store';
 import type { Directory } from '../identity/directory';
 import type { PackageDeletions } from '../packages/deletion';
 import type { PackageStore } from '../packages/package-store';
+import { isRedisOutage } from '../state/redis';
 import type { RedisClient } from '../state/redis';
 
 /** What the web origin's API and pages are built on. */
@@ -20,4 +23,24 @@ export interface WebParts {
   /** The configured web origin's host name; the registry is `containers.<hostname>`. */
   readonly hostname: string;
   readonly scheme: 'http' | 'https';
+  readonly logger: Logger;
 }
+
+/**
+ * The status of a failure that is crgate's, logged once: 503 while Redis is away (the client
+ * may retry), 500 for the unexpected.
+ */
+export function serverFailure(
+  parts: Pick<WebParts, 'logger' | 'redis'>,
+  error: unknown,
+): 500 | 503 {
+  if (isRedisOutage(error, parts.redis)) {
+    parts.logger.warn('redis unavailable; refusing', { error: String(error) });
+    return 503;
+  }
+  parts.logger.error('unexpected error', { error: String(error) });
+  return 500;
+}
+
+/** Seconds a client waits before it asks again after a 503. */
+export const RETRY_AFTER_SECONDS = '5';

@@ -6,10 +6,10 @@ import type { Service } from '../harness/services';
 
 /**
  * crgate whose Redis goes away under it: a real redis-server of its own, stopped once a token
- * and a package exist. Every request that needs Redis is then refused with 503 UNAVAILABLE and
- * a Retry-After, whoever asks: never an allow, and never a bare 500.
+ * and a package exist. Every request that needs Redis is then refused with a 503 and a
+ * Retry-After, whoever asks and on either origin: never an allow, and never a bare 500.
  */
-describe('registry origin while Redis is away', () => {
+describe('crgate while Redis is away', () => {
   let redis: Service;
   let gw: TestGateway;
 
@@ -56,6 +56,32 @@ describe('registry origin while Redis is away', () => {
     expectUnavailable(
       await anonymous.get('/v2/octocat/kept/manifests/1').set('Accept', OCI_MANIFEST),
     );
+  });
+
+  it('answers the REST API with GitHub-shaped 503s that say no more', async () => {
+    const res = await gw.http
+      .get('/api/v3/user/packages/container/kept')
+      .set('Host', gw.webHost)
+      .set('Authorization', `Bearer ${gw.ownerToken}`);
+
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.body).toEqual({
+      message: 'Service Unavailable',
+      documentation_url: 'https://docs.github.com/rest/packages/packages',
+    });
+  });
+
+  it('answers a package page with a 503 page, not a stack trace', async () => {
+    const res = await gw.http
+      .get('/users/octocat/packages/container/package/kept')
+      .set('Host', gw.webHost);
+
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toContain('This page could not be shown');
+    expect(res.text).not.toMatch(/at .*\.(ts|js):\d+/);
   });
 
   it('logs the outage as such, and no unexpected error', () => {
