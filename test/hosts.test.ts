@@ -56,11 +56,19 @@ describe('subdomain isolation', () => {
     expect(res.text).toContain(`docker login containers.localhost:${gw.port}`);
   });
 
-  it('answers the REST API on <hostname> with a GitHub-shaped 404 for now', async () => {
-    const res = await http.get('/api/v3/user/packages').set('Host', gw.webHost);
+  it('serves the REST API on <hostname>, with GitHub-shaped errors', async () => {
+    const anonymous = await http
+      .get('/api/v3/user/packages?package_type=container')
+      .set('Host', gw.webHost);
+    const unknown = await http.get('/api/v3/no/such/endpoint').set('Host', gw.webHost);
 
-    expect(res.status).toBe(404);
-    expect(res.body).toEqual({ message: 'Not Found', documentation_url: expect.any(String) });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body).toEqual({
+      message: 'Requires authentication',
+      documentation_url: expect.stringMatching(/^https:/),
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({ message: 'Not Found', documentation_url: expect.any(String) });
   });
 
   it('does not serve the registry API on the web origin', async () => {

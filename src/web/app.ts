@@ -1,7 +1,6 @@
 import express from 'express';
 import type { Request, Response } from 'express';
 
-import { REGISTRY_SUBDOMAIN } from '../hosts';
 import { createPackagesApi } from '../api/packages';
 import { requestFacts } from '../telemetry/access-log';
 import { createAdminRouter } from './admin-tokens';
@@ -9,24 +8,10 @@ import { createPackagePages } from './pages';
 import type { WebParts } from './parts';
 
 /**
- * The web origin (`<hostname>`): the REST API under `/api/v3` and the package pages. For
- * now, a home page and GitHub-shaped 404s; the API arrives with the packages work.
+ * The web origin (`<hostname>`): the REST API under `/api/v3`, with GitHub-shaped 404s for
+ * what it does not serve, and the pages.
  */
 const DOCUMENTATION_URL = 'https://docs.github.com/rest/packages/packages';
-
-function homePage(registryHost: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>crgate</title></head>
-<body>
-<h1>crgate</h1>
-<p>Container registry at <code>${registryHost}</code>.</p>
-<pre>docker login ${registryHost}
-docker push ${registryHost}/NAMESPACE/IMAGE:TAG</pre>
-</body>
-</html>
-`;
-}
 
 export interface WebOriginParts extends WebParts {
   /** The public keys that verify crgate's bearer tokens, as a JWK Set. */
@@ -62,12 +47,6 @@ export function createWebApp(parts: WebOriginParts) {
   // Anyone may verify a token crgate signed: the keys are public, the path is the usual one.
   app.get('/.well-known/jwks.json', (_req: Request, res: Response) => {
     res.set('Cache-Control', 'public, max-age=300').json(parts.jwks());
-  });
-
-  app.get('/', (req: Request, res: Response) => {
-    // The host router accepted this Host, so it is a plain host[:port] and safe in HTML.
-    const host = requestFacts(req)?.public?.host ?? '';
-    res.type('html').send(homePage(`${REGISTRY_SUBDOMAIN}.${host}`));
   });
 
   app.use('/api/v3/admin', createAdminRouter(parts));

@@ -1,8 +1,6 @@
 import type { Request, Response } from 'express';
 
-import { REGISTRY_SUBDOMAIN } from '../hosts';
 import type { PackageRecord, PackageVersion } from '../packages/package';
-import { requestFacts } from '../telemetry/access-log';
 import { formatBytes, formatCount, formatDate, shortDigest } from './format';
 import { html } from './html';
 import type { Html } from './html';
@@ -15,6 +13,7 @@ import {
   visiblePackage,
 } from './package-access';
 import type { NamespaceRoute } from './package-access';
+import { registryHostOf } from './parts';
 import type { WebParts } from './parts';
 
 /**
@@ -186,12 +185,11 @@ export function packagePage(parts: WebParts, route: NamespaceRoute) {
     if (!visible) return sendNotFound(req, res);
 
     const rows = await versionRows(parts, visible.repository);
-    const host = requestFacts(req)?.public?.host ?? parts.hostname;
     const data = {
       route,
       record: visible.pkg.record,
       rows,
-      registryHost: `${REGISTRY_SUBDOMAIN}.${host}`,
+      registryHost: registryHostOf(req, parts),
     };
     sendPage(req, res, {
       title: `${data.record.name} · ${data.record.namespace}`,

@@ -2,6 +2,7 @@ import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 
 import { sendFailure } from './layout';
+import { homePage } from './home-page';
 import { NAMESPACE_ROUTES } from './package-access';
 import { packageList } from './package-list';
 import { packagePage, versionRedirect } from './package-page';
@@ -13,7 +14,7 @@ import { createStyleRouter } from './style';
 import { viewerStep } from './viewer';
 
 /**
- * The pages of the web origin: the stylesheet, sign-in and sign-out, and for each namespace
+ * The pages of the web origin: the stylesheet, the front page, sign-in and sign-out, and for each namespace
  * its package list, its packages' pages and GitHub's version URLs. Paths follow GitHub's, so
  * a link written for github.com works with the host changed.
  */
@@ -38,6 +39,7 @@ export function createPackagePages(parts: WebParts): express.Router {
   router.use(createStyleRouter());
   router.use(viewerStep(parts.directory, sessions));
   router.use(createSignInRouter(parts, sessions));
+  router.get('/', homePage(parts));
 
   for (const route of NAMESPACE_ROUTES) {
     router.get(`/${route}/:owner/packages`, packageList(parts, route));

@@ -1,7 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 
+import type { Request } from 'express';
 import type { Logger } from 'winston';
 
+import { REGISTRY_SUBDOMAIN } from '../hosts';
+import { requestFacts } from '../telemetry/access-log';
 import type { PasswordChecker } from '../auth/credentials';
 import type { TokenStore } from '../auth/token-store';
 import type { Directory } from '../identity/directory';
@@ -44,3 +47,9 @@ export function serverFailure(
 
 /** Seconds a client waits before it asks again after a 503. */
 export const RETRY_AFTER_SECONDS = '5';
+
+/** The registry host as the viewer addresses this origin: `containers.<host>[:port]`. */
+export function registryHostOf(req: Request, parts: WebParts): string {
+  // The host router accepted this Host, so it is a plain host[:port].
+  return `${REGISTRY_SUBDOMAIN}.${requestFacts(req)?.public?.host ?? parts.hostname}`;
+}

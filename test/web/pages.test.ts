@@ -194,6 +194,21 @@ describe('GitHub version URLs', () => {
   });
 });
 
+describe('the front page', () => {
+  it("names the registry host and, once signed in, leads to the viewer's packages", async () => {
+    const anonymous = await page('/').expect(200);
+    const { session } = await signIn('hubot');
+    const signedIn = await page('/', session).expect(200);
+
+    expect(anonymous.text).toContain(`docker login containers.${gw.webHost}`);
+    expect(anonymous.text).toMatch(/<link rel="stylesheet" href="\/assets\/crgate-[0-9a-f]+\.css"/);
+    expect(anonymous.text).toContain('href="/login?return_to=%2F"');
+    expect(anonymous.text).not.toContain('Your packages');
+    expect(flat(signedIn.text)).toContain('Signed in as <strong>hubot</strong>');
+    expect(signedIn.text).toContain('<a href="/users/hubot/packages">Your packages</a>');
+  });
+});
+
 describe('the package list', () => {
   it('lists public packages to everyone and private ones to who may read them', async () => {
     const anonymous = await page('/users/octocat/packages?package_type=container').expect(200);
