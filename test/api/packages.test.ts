@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { startGateway } from '../harness/gateway';
-import type { TestGateway } from '../harness/gateway';
-import { clientOf, errorCodes, pull, restOf, workflowOf } from './rest';
-import type { Rest } from './rest';
+import { clientOf, errorCodes, pull, useRestGateway, workflowOf } from './rest';
 
 /**
  * The Packages REST API on the web origin, as GitHub's clients use it: listing a namespace's
@@ -13,36 +10,27 @@ const suffix = randomUUID().slice(0, 8);
 const CONTAINER = 'package_type=container';
 
 describe('the Packages REST API: packages', () => {
-  let gw: TestGateway;
-  let rest: Rest;
-
-  beforeAll(async () => {
-    gw = await startGateway();
-    rest = restOf(gw);
-  });
-  afterAll(() => gw.close());
+  const api = useRestGateway();
 
   describe('listing', () => {
     // mona's namespace is this test's alone: no other test file publishes into it.
     let monaToken: string;
 
     beforeAll(async () => {
-      const mona = await clientOf(gw, 'mona');
+      const mona = await clientOf(api.gw, 'mona');
       for (const name of ['a', 'b', 'c']) await mona.pushImage(`mona/list-${name}`, 'v1');
-      monaToken = await gw.createToken('mona', ['read:packages']);
+      monaToken = await api.gw.createToken('mona', ['read:packages']);
     });
 
     it('lists the signed-in user’s packages a page at a time, with GitHub’s Link header', async () => {
-      const first = await rest('get', `/user/packages?${CONTAINER}&per_page=2`, monaToken).expect(
-        200,
-      );
-      const second = await rest(
-        'get',
-        `/user/packages?${CONTAINER}&per_page=2&page=2`,
-        monaToken,
-      ).expect(200);
+      const first = await api
+        .rest('get', `/user/packages?${CONTAINER}&per_page=2`, monaToken)
+        .expect(200);
+      const second = await api
+        .rest('get', `/user/packages?${CONTAINER}&per_page=2&page=2`, monaToken)
+        .expect(200);
 
-      const base = `http://${gw.webHost}/api/v3/user/packages?${CONTAINER}&per_page=2`;
+      const base = `http://${api.gw.webHost}/api/v3/user/packages?${CONTAINER}&per_page=2`;
       expect(first.body.map((p: { name: string }) => p.name)).toEqual(['list-a', 'list-b']);
       expect(first.headers.link).toBe(`<${base}&page=2>; rel="next", <${base}&page=2>; rel="last"`);
       expect(second.body.map((p: { name: string }) => p.name)).toEqual(['list-c']);
@@ -52,17 +40,20 @@ describe('the Packages REST API: packages', () => {
     });
 
     it('lists only the packages the caller can read, and filters by visibility', async () => {
-      const outsider = await gw.createToken('outsider', ['read:packages']);
-      const hidden = await rest('get', `/users/mona/packages?${CONTAINER}`, outsider).expect(200);
-      await rest('patch', '/user/packages/container/list-b/settings', await adminOf('mona'))
+      const outsider = await api.gw.createToken('outsider', ['read:packages']);
+      const hidden = await api
+        .rest('get', `/users/mona/packages?${CONTAINER}`, outsider)
+        .expect(200);
+      await api
+        .rest('patch', '/user/packages/container/list-b/settings', await adminOf('mona'))
         .send({ visibility: 'public' })
         .expect(200);
-      const shown = await rest('get', `/users/mona/packages?${CONTAINER}`, outsider).expect(200);
-      const publicOnly = await rest(
-        'get',
-        `/user/packages?${CONTAINER}&visibility=public`,
-        monaToken,
-      ).expect(200);
+      const shown = await api
+        .rest('get', `/users/mona/packages?${CONTAINER}`, outsider)
+        .expect(200);
+      const publicOnly = await api
+        .rest('get', `/user/packages?${CONTAINER}&visibility=public`, monaToken)
+        .expect(200);
 
       expect(hidden.body).toEqual([]);
       expect(hidden.headers.link).toBeUndefined();
@@ -76,41 +67,41 @@ describe('the Packages REST API: packages', () => {
       [`${CONTAINER}&visibility=secret`, 'visibility must be one of'],
       [`${CONTAINER}&per_page=0`, 'per_page must be a whole number'],
     ])('refuses the query %j with 400', async (query, message) => {
-      const res = await rest('get', `/user/packages?${query}`, monaToken).expect(400);
+      const res = await api.rest('get', `/user/packages?${query}`, monaToken).expect(400);
 
       expect(res.body.message).toContain(message);
       expect(res.body.documentation_url).toMatch(/^https:\/\/docs\.github\.com\//);
     });
 
     it('answers 404 for a user’s namespace under /orgs and an organization’s under /users', async () => {
-      await rest('get', `/orgs/mona/packages?${CONTAINER}`, monaToken).expect(404);
-      await rest('get', `/users/acme/packages?${CONTAINER}`, monaToken).expect(404);
-      await rest('get', `/users/nobody/packages?${CONTAINER}`, monaToken).expect(404);
+      await api.rest('get', `/orgs/mona/packages?${CONTAINER}`, monaToken).expect(404);
+      await api.rest('get', `/users/acme/packages?${CONTAINER}`, monaToken).expect(404);
+      await api.rest('get', `/users/nobody/packages?${CONTAINER}`, monaToken).expect(404);
     });
   });
 
   async function adminOf(user: string): Promise<string> {
-    return gw.createToken(user, ['read:packages', 'write:packages', 'delete:packages']);
+    return api.gw.createToken(user, ['read:packages', 'write:packages', 'delete:packages']);
   }
 
   describe('one package', () => {
     it('gives GitHub’s JSON for a package, its name encoded in URLs', async () => {
       const name = `app/release-${suffix}`;
-      await gw.client.pushImage(`octocat/${name}`, 'v1');
-      await gw.client.pushImage(`octocat/${name}`, 'v2', { build: '2' });
+      await api.gw.client.pushImage(`octocat/${name}`, 'v1');
+      await api.gw.client.pushImage(`octocat/${name}`, 'v2', { build: '2' });
 
-      const res = await rest(
-        'get',
-        `/user/packages/container/${encodeURIComponent(name)}`,
-        gw.ownerToken,
-      ).expect(200);
-      const byUser = await rest(
-        'get',
-        `/users/octocat/packages/container/${encodeURIComponent(name)}`,
-        gw.ownerToken,
-      ).expect(200);
+      const res = await api
+        .rest('get', `/user/packages/container/${encodeURIComponent(name)}`, api.gw.ownerToken)
+        .expect(200);
+      const byUser = await api
+        .rest(
+          'get',
+          `/users/octocat/packages/container/${encodeURIComponent(name)}`,
+          api.gw.ownerToken,
+        )
+        .expect(200);
 
-      const base = `http://${gw.webHost}`;
+      const base = `http://${api.gw.webHost}`;
       expect(res.body).toEqual({
         id: expect.any(Number),
         name,
@@ -135,22 +126,21 @@ describe('the Packages REST API: packages', () => {
 
     it('describes an organization’s package with its owner and linked repository', async () => {
       const repository = `acme/linked-api-${suffix}`;
-      await gw.client.pushImage(repository, 'v1');
-      await rest(
-        'patch',
-        `/orgs/acme/packages/container/linked-api-${suffix}/settings`,
-        gw.ownerToken,
-      )
+      await api.gw.client.pushImage(repository, 'v1');
+      await api
+        .rest(
+          'patch',
+          `/orgs/acme/packages/container/linked-api-${suffix}/settings`,
+          api.gw.ownerToken,
+        )
         .send({ repository: 'acme/web' })
         .expect(200);
 
-      const res = await rest(
-        'get',
-        `/orgs/acme/packages/container/linked-api-${suffix}`,
-        gw.ownerToken,
-      ).expect(200);
+      const res = await api
+        .rest('get', `/orgs/acme/packages/container/linked-api-${suffix}`, api.gw.ownerToken)
+        .expect(200);
 
-      const base = `http://${gw.webHost}`;
+      const base = `http://${api.gw.webHost}`;
       expect(res.body.owner).toMatchObject({ login: 'acme', type: 'Organization' });
       expect(res.body.url).toBe(`${base}/api/v3/orgs/acme/packages/container/linked-api-${suffix}`);
       expect(res.body.html_url).toBe(
@@ -169,15 +159,16 @@ describe('the Packages REST API: packages', () => {
 
     it('hides a private package from those who cannot see it, and shows a public one', async () => {
       const name = `seen-${suffix}`;
-      await gw.client.pushImage(`octocat/${name}`, 'v1');
-      const outsider = await gw.createToken('outsider', ['read:packages']);
+      await api.gw.client.pushImage(`octocat/${name}`, 'v1');
+      const outsider = await api.gw.createToken('outsider', ['read:packages']);
 
-      const hidden = await rest('get', `/users/octocat/packages/container/${name}`, outsider);
-      await rest('patch', `/user/packages/container/${name}/settings`, gw.ownerToken)
+      const hidden = await api.rest('get', `/users/octocat/packages/container/${name}`, outsider);
+      await api
+        .rest('patch', `/user/packages/container/${name}/settings`, api.gw.ownerToken)
         .send({ visibility: 'public' })
         .expect(200);
-      const shown = await rest('get', `/users/octocat/packages/container/${name}`, outsider);
-      const missing = await rest(
+      const shown = await api.rest('get', `/users/octocat/packages/container/${name}`, outsider);
+      const missing = await api.rest(
         'get',
         `/users/octocat/packages/container/none-${suffix}`,
         outsider,
@@ -191,17 +182,17 @@ describe('the Packages REST API: packages', () => {
     });
 
     it('asks for credentials, and refuses bad ones', async () => {
-      const none = await rest('get', `/user/packages?${CONTAINER}`).expect(401);
-      const bad = await rest('get', `/user/packages?${CONTAINER}`, 'ghp_notatoken').expect(401);
+      const none = await api.rest('get', `/user/packages?${CONTAINER}`).expect(401);
+      const bad = await api.rest('get', `/user/packages?${CONTAINER}`, 'ghp_notatoken').expect(401);
 
       expect(none.body.message).toBe('Requires authentication');
       expect(bad.body.message).toBe('Bad credentials');
     });
 
     it('refuses an SSO organization’s packages to a token not authorized for it', async () => {
-      const unauthorized = await gw.createToken('octocat', ['read:packages']);
+      const unauthorized = await api.gw.createToken('octocat', ['read:packages']);
 
-      const res = await rest('get', `/orgs/secure/packages?${CONTAINER}`, unauthorized);
+      const res = await api.rest('get', `/orgs/secure/packages?${CONTAINER}`, unauthorized);
 
       expect(res.status).toBe(403);
       expect(res.body.message).toContain('SSO');
@@ -213,23 +204,23 @@ describe('the Packages REST API: packages', () => {
     const path = `/orgs/acme/packages/container/${name}`;
 
     beforeAll(async () => {
-      await gw.client.pushImage(`acme/${name}`, 'v1');
+      await api.gw.client.pushImage(`acme/${name}`, 'v1');
     });
 
     it('refuses to read without read:packages, naming the scope', async () => {
-      const deleteOnly = await gw.createToken('octocat', ['delete:packages']);
+      const deleteOnly = await api.gw.createToken('octocat', ['delete:packages']);
 
-      const res = await rest('get', path, deleteOnly).expect(403);
+      const res = await api.rest('get', path, deleteOnly).expect(403);
 
       expect(res.body.message).toContain('read:packages');
       expect(res.headers['x-accepted-oauth-scopes']).toBe('read:packages');
     });
 
     it('refuses to delete with a read token, naming delete:packages', async () => {
-      const readOnly = await gw.createToken('octocat', ['read:packages']);
+      const readOnly = await api.gw.createToken('octocat', ['read:packages']);
 
-      const res = await rest('delete', path, readOnly).expect(403);
-      await rest('get', path, readOnly).expect(200);
+      const res = await api.rest('delete', path, readOnly).expect(403);
+      await api.rest('get', path, readOnly).expect(200);
 
       expect(res.body.message).toContain('delete:packages');
     });
@@ -237,12 +228,13 @@ describe('the Packages REST API: packages', () => {
     it('answers 404 to a deleter who cannot see the package, 403 to one who only reads it', async () => {
       const hubot = await adminOf('hubot');
 
-      const unseen = await rest('delete', path, hubot);
-      await rest('put', `${path}/settings/access/users/hubot`, gw.ownerToken)
+      const unseen = await api.rest('delete', path, hubot);
+      await api
+        .rest('put', `${path}/settings/access/users/hubot`, api.gw.ownerToken)
         .send({ role: 'read' })
         .expect(200);
-      const reader = await rest('delete', path, hubot);
-      await rest('get', path, gw.ownerToken).expect(200);
+      const reader = await api.rest('delete', path, hubot);
+      await api.rest('get', path, api.gw.ownerToken).expect(200);
 
       expect(unseen.status).toBe(404);
       expect(reader.status).toBe(403);
@@ -250,9 +242,9 @@ describe('the Packages REST API: packages', () => {
     });
 
     it('refuses /user to a workflow token, which is no user', async () => {
-      const { token } = await workflowOf(gw, 'acme/web', 'write');
+      const { token } = await workflowOf(api.gw, 'acme/web', 'write');
 
-      const res = await rest('get', `/user/packages?${CONTAINER}`, token).expect(403);
+      const res = await api.rest('get', `/user/packages?${CONTAINER}`, token).expect(403);
 
       expect(res.body.message).toBe('Resource not accessible by integration');
     });
@@ -262,20 +254,24 @@ describe('the Packages REST API: packages', () => {
     it('hides a deleted package from the API and from pulls until it is restored', async () => {
       const name = `doomed-${suffix}`;
       const repository = `octocat/${name}`;
-      await gw.client.pushImage(repository, 'v1');
-      await gw.client.pushImage(repository, 'v2', { build: '2' });
+      await api.gw.client.pushImage(repository, 'v1');
+      await api.gw.client.pushImage(repository, 'v2', { build: '2' });
       const path = `/user/packages/container/${name}`;
 
-      await rest('delete', path, gw.ownerToken).expect(204);
-      const gone = await rest('get', path, gw.ownerToken).expect(404);
-      const pulled = await pull(gw.client, repository, 'v1').expect(404);
-      const listed = await rest('get', `/user/packages?${CONTAINER}&per_page=100`, gw.ownerToken);
-      const deleted = await rest('get', `${path}/deleted`, gw.ownerToken).expect(200);
-      await rest('post', `${path}/restore?token=${deleted.body[0].token}`, gw.ownerToken).expect(
-        204,
+      await api.rest('delete', path, api.gw.ownerToken).expect(204);
+      const gone = await api.rest('get', path, api.gw.ownerToken).expect(404);
+      const pulled = await pull(api.gw.client, repository, 'v1').expect(404);
+      const listed = await api.rest(
+        'get',
+        `/user/packages?${CONTAINER}&per_page=100`,
+        api.gw.ownerToken,
       );
-      const back = await rest('get', path, gw.ownerToken).expect(200);
-      await pull(gw.client, repository, 'v1').expect(200);
+      const deleted = await api.rest('get', `${path}/deleted`, api.gw.ownerToken).expect(200);
+      await api
+        .rest('post', `${path}/restore?token=${deleted.body[0].token}`, api.gw.ownerToken)
+        .expect(204);
+      const back = await api.rest('get', path, api.gw.ownerToken).expect(200);
+      await pull(api.gw.client, repository, 'v1').expect(200);
 
       expect(gone.body.message).toBe('Package not found.');
       expect(errorCodes(pulled.body)).toEqual(['NAME_UNKNOWN']);
@@ -288,35 +284,39 @@ describe('the Packages REST API: packages', () => {
 
     it('refuses to restore a package whose name was published again, with 409', async () => {
       const name = `reused-${suffix}`;
-      await gw.client.pushImage(`octocat/${name}`, 'v1');
-      await rest('delete', `/user/packages/container/${name}`, gw.ownerToken).expect(204);
-      await gw.client.pushImage(`octocat/${name}`, 'v1', { build: 'again' });
+      await api.gw.client.pushImage(`octocat/${name}`, 'v1');
+      await api.rest('delete', `/user/packages/container/${name}`, api.gw.ownerToken).expect(204);
+      await api.gw.client.pushImage(`octocat/${name}`, 'v1', { build: 'again' });
 
-      const res = await rest('post', `/user/packages/container/${name}/restore`, gw.ownerToken);
+      const res = await api.rest(
+        'post',
+        `/user/packages/container/${name}/restore`,
+        api.gw.ownerToken,
+      );
 
       expect(res.status).toBe(409);
       expect(res.body.message).toContain('name');
     });
 
     it('lets a workflow delete and restore the package its repository is linked to', async () => {
-      const writer = await workflowOf(gw, 'acme/web', 'write');
-      const reader = await workflowOf(gw, 'acme/web', 'read');
-      const other = await workflowOf(gw, 'octocat/hello', 'write');
+      const writer = await workflowOf(api.gw, 'acme/web', 'write');
+      const reader = await workflowOf(api.gw, 'acme/web', 'read');
+      const other = await workflowOf(api.gw, 'octocat/hello', 'write');
       const name = `from-workflow-${suffix}`;
       await writer.client.pushImage(`acme/${name}`, 'v1');
       const path = `/orgs/acme/packages/container/${name}`;
 
-      const byReader = await rest('delete', path, reader.token);
-      const byOther = await rest('delete', path, other.token);
-      await rest('delete', path, writer.token).expect(204);
-      const otherRestore = await rest('post', `${path}/restore`, other.token);
-      await rest('post', `${path}/restore`, writer.token).expect(204);
-      const settings = await rest('get', `${path}/settings`, writer.token);
+      const byReader = await api.rest('delete', path, reader.token);
+      const byOther = await api.rest('delete', path, other.token);
+      await api.rest('delete', path, writer.token).expect(204);
+      const otherRestore = await api.rest('post', `${path}/restore`, other.token);
+      await api.rest('post', `${path}/restore`, writer.token).expect(204);
+      const settings = await api.rest('get', `${path}/settings`, writer.token);
 
       expect(byReader.status).toBe(403);
       expect(byOther.status).toBe(404);
       expect(otherRestore.status).toBe(404);
-      await rest('get', path, writer.token).expect(200);
+      await api.rest('get', path, writer.token).expect(200);
       expect(settings.status).toBe(403);
       expect(settings.body.message).toBe('Resource not accessible by integration');
     });

@@ -1,5 +1,6 @@
 import type { Test } from 'supertest';
 
+import { startGateway } from '../harness/gateway';
 import type { TestGateway } from '../harness/gateway';
 import { OCI_MANIFEST } from '../harness/registry-client';
 import type { RegistryClient } from '../harness/registry-client';
@@ -14,6 +15,28 @@ export function restOf(gw: TestGateway): Rest {
   return (method, path, token) => {
     const test = gw.http[method](`/api/v3${path}`).set('Host', gw.webHost);
     return token ? test.set('Authorization', `token ${token}`) : test;
+  };
+}
+
+/**
+ * The file's gateway, started before its tests and closed after them, and requests to its
+ * REST API; read them inside tests and hooks, once the gateway is up.
+ */
+export function useRestGateway(): { readonly gw: TestGateway; readonly rest: Rest } {
+  let started: TestGateway | undefined;
+  const gw = (): TestGateway => {
+    if (!started) throw new Error('the gateway starts in beforeAll');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startGateway();
+  });
+  afterAll(() => started?.close());
+  return {
+    get gw() {
+      return gw();
+    },
+    rest: (method, path, token) => restOf(gw())(method, path, token),
   };
 }
 

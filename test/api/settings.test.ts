@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { startGateway } from '../harness/gateway';
-import type { TestGateway } from '../harness/gateway';
-import { pull, restOf, workflowOf } from './rest';
-import type { Rest } from './rest';
+import { pull, useRestGateway, workflowOf } from './rest';
 
 /**
  * crgate's settings endpoints, for what GitHub keeps in its web interface: visibility, the
@@ -13,17 +10,10 @@ import type { Rest } from './rest';
 const suffix = randomUUID().slice(0, 8);
 
 describe('the Packages REST API: settings', () => {
-  let gw: TestGateway;
-  let rest: Rest;
-
-  beforeAll(async () => {
-    gw = await startGateway();
-    rest = restOf(gw);
-  });
-  afterAll(() => gw.close());
+  const api = useRestGateway();
 
   async function published(namespace: string, name: string): Promise<string> {
-    await gw.client.pushImage(`${namespace}/${name}`, 'v1');
+    await api.gw.client.pushImage(`${namespace}/${name}`, 'v1');
     const owner = namespace === 'octocat' ? 'users/octocat' : `orgs/${namespace}`;
     return `/${owner}/packages/container/${name}`;
   }
@@ -31,7 +21,7 @@ describe('the Packages REST API: settings', () => {
   it('shows a new package’s settings', async () => {
     const path = await published('octocat', `fresh-${suffix}`);
 
-    const res = await rest('get', `${path}/settings`, gw.ownerToken).expect(200);
+    const res = await api.rest('get', `${path}/settings`, api.gw.ownerToken).expect(200);
 
     expect(res.body).toEqual({
       visibility: 'private',
@@ -48,10 +38,11 @@ describe('the Packages REST API: settings', () => {
     const path = await published('octocat', name);
 
     // Not asked before the change: a replica reuses a decision for up to a second.
-    const res = await rest('patch', `${path}/settings`, gw.ownerToken)
+    const res = await api
+      .rest('patch', `${path}/settings`, api.gw.ownerToken)
       .send({ visibility: 'public' })
       .expect(200);
-    const anonymous = gw.client.as(undefined);
+    const anonymous = api.gw.client.as(undefined);
     const scope = `repository:octocat/${name}:pull`;
     const token = await anonymous.get(`/token?service=containers.localhost&scope=${scope}`);
     const after = await pull(anonymous, `octocat/${name}`, 'v1').set(
@@ -65,15 +56,16 @@ describe('the Packages REST API: settings', () => {
 
   it('grants a user read, who can then see the package, and takes it back', async () => {
     const path = await published('octocat', `shared-${suffix}`);
-    const hubot = await gw.createToken('hubot', ['read:packages']);
+    const hubot = await api.gw.createToken('hubot', ['read:packages']);
 
-    const before = await rest('get', path, hubot);
-    const granted = await rest('put', `${path}/settings/access/users/hubot`, gw.ownerToken)
+    const before = await api.rest('get', path, hubot);
+    const granted = await api
+      .rest('put', `${path}/settings/access/users/hubot`, api.gw.ownerToken)
       .send({ role: 'read' })
       .expect(200);
-    const during = await rest('get', path, hubot);
-    await rest('delete', `${path}/settings/access/users/hubot`, gw.ownerToken).expect(204);
-    const after = await rest('get', path, hubot);
+    const during = await api.rest('get', path, hubot);
+    await api.rest('delete', `${path}/settings/access/users/hubot`, api.gw.ownerToken).expect(204);
+    const after = await api.rest('get', path, hubot);
 
     expect(before.status).toBe(404);
     expect(granted.body.access.users).toEqual({ hubot: 'read' });
@@ -84,35 +76,40 @@ describe('the Packages REST API: settings', () => {
   it('grants a team of the organization, and a repository’s workflows', async () => {
     const name = `team-${suffix}`;
     const path = await published('acme', name);
-    const hubot = await gw.createToken('hubot', ['read:packages']);
-    const workflow = await workflowOf(gw, 'octocat/hello', 'write');
+    const hubot = await api.gw.createToken('hubot', ['read:packages']);
+    const workflow = await workflowOf(api.gw, 'octocat/hello', 'write');
 
-    await rest('put', `${path}/settings/access/teams/builders`, gw.ownerToken)
+    await api
+      .rest('put', `${path}/settings/access/teams/builders`, api.gw.ownerToken)
       .send({ role: 'write' })
       .expect(200);
-    const actions = await rest('put', `${path}/settings/actions/octocat/hello`, gw.ownerToken)
+    const actions = await api
+      .rest('put', `${path}/settings/actions/octocat/hello`, api.gw.ownerToken)
       .send({ role: 'read' })
       .expect(200);
 
     expect(actions.body.access.teams).toEqual({ builders: 'write' });
     expect(actions.body.actions).toEqual({ 'octocat/hello': 'read' });
-    await rest('get', path, hubot).expect(200);
+    await api.rest('get', path, hubot).expect(200);
     await pull(workflow.client, `acme/${name}`, 'v1').expect(200);
   });
 
   it('links a repository whose collaborators inherit access, unless inheritance is off', async () => {
     const path = await published('acme', `inherited-${suffix}`);
-    const mona = await gw.createToken('mona', ['read:packages']);
+    const mona = await api.gw.createToken('mona', ['read:packages']);
 
-    const linked = await rest('patch', `${path}/settings`, gw.ownerToken)
+    const linked = await api
+      .rest('patch', `${path}/settings`, api.gw.ownerToken)
       .send({ repository: 'acme/web' })
       .expect(200);
-    const inherited = await rest('get', path, mona);
-    await rest('patch', `${path}/settings`, gw.ownerToken)
+    const inherited = await api.rest('get', path, mona);
+    await api
+      .rest('patch', `${path}/settings`, api.gw.ownerToken)
       .send({ inherit_access: false })
       .expect(200);
-    const notInherited = await rest('get', path, mona);
-    const unlinked = await rest('patch', `${path}/settings`, gw.ownerToken)
+    const notInherited = await api.rest('get', path, mona);
+    const unlinked = await api
+      .rest('patch', `${path}/settings`, api.gw.ownerToken)
       .send({ repository: null, inherit_access: true })
       .expect(200);
 
@@ -132,7 +129,10 @@ describe('the Packages REST API: settings', () => {
   ])('refuses the settings %j with 422', async (body, message) => {
     const path = await published('octocat', `refused-${randomUUID().slice(0, 8)}`);
 
-    const res = await rest('patch', `${path}/settings`, gw.ownerToken).send(body).expect(422);
+    const res = await api
+      .rest('patch', `${path}/settings`, api.gw.ownerToken)
+      .send(body)
+      .expect(422);
 
     expect(res.body.message).toContain(message);
   });
@@ -140,7 +140,8 @@ describe('the Packages REST API: settings', () => {
   it('lets an organization’s package be internal', async () => {
     const path = await published('acme', `internal-${suffix}`);
 
-    const res = await rest('patch', `${path}/settings`, gw.ownerToken)
+    const res = await api
+      .rest('patch', `${path}/settings`, api.gw.ownerToken)
       .send({ visibility: 'internal' })
       .expect(200);
 
@@ -154,7 +155,8 @@ describe('the Packages REST API: settings', () => {
   ])('refuses access for %s %j with 422', async (grantee, body, message) => {
     const path = await published('acme', `grantee-${randomUUID().slice(0, 8)}`);
 
-    const res = await rest('put', `${path}/settings/access/${grantee}`, gw.ownerToken)
+    const res = await api
+      .rest('put', `${path}/settings/access/${grantee}`, api.gw.ownerToken)
       .send(body)
       .expect(422);
 
@@ -164,7 +166,8 @@ describe('the Packages REST API: settings', () => {
   it('answers 400 to a body that is not JSON', async () => {
     const path = await published('octocat', `bad-json-${suffix}`);
 
-    const res = await rest('patch', `${path}/settings`, gw.ownerToken)
+    const res = await api
+      .rest('patch', `${path}/settings`, api.gw.ownerToken)
       .set('Content-Type', 'application/json')
       .send('{"visibility":')
       .expect(400);
@@ -177,20 +180,21 @@ describe('the Packages REST API: settings', () => {
 
   it('keeps settings for admins with the right scopes, and from workflows', async () => {
     const path = await published('acme', `admins-only-${suffix}`);
-    await rest('put', `${path}/settings/access/users/hubot`, gw.ownerToken)
+    await api
+      .rest('put', `${path}/settings/access/users/hubot`, api.gw.ownerToken)
       .send({ role: 'write' })
       .expect(200);
-    const hubot = await gw.createToken('hubot', ['read:packages', 'write:packages']);
-    const readOnly = await gw.createToken('octocat', ['read:packages']);
-    const workflow = await workflowOf(gw, 'acme/web', 'write');
+    const hubot = await api.gw.createToken('hubot', ['read:packages', 'write:packages']);
+    const readOnly = await api.gw.createToken('octocat', ['read:packages']);
+    const workflow = await workflowOf(api.gw, 'acme/web', 'write');
 
-    const byWriter = await rest('get', `${path}/settings`, hubot);
-    const byReadToken = await rest('patch', `${path}/settings`, readOnly).send({});
-    const byWorkflow = await rest('get', `${path}/settings`, workflow.token);
-    const byOutsider = await rest(
+    const byWriter = await api.rest('get', `${path}/settings`, hubot);
+    const byReadToken = await api.rest('patch', `${path}/settings`, readOnly).send({});
+    const byWorkflow = await api.rest('get', `${path}/settings`, workflow.token);
+    const byOutsider = await api.rest(
       'get',
       `${path}/settings`,
-      await gw.createToken('outsider', ['read:packages']),
+      await api.gw.createToken('outsider', ['read:packages']),
     );
 
     expect(byWriter.status).toBe(403);
@@ -202,7 +206,9 @@ describe('the Packages REST API: settings', () => {
   });
 
   it('leaves unknown API paths to GitHub’s 404', async () => {
-    const res = await rest('get', '/user/packages/container/x/nothing', gw.ownerToken).expect(404);
+    const res = await api
+      .rest('get', '/user/packages/container/x/nothing', api.gw.ownerToken)
+      .expect(404);
 
     expect(res.body.message).toBe('Not Found');
   });

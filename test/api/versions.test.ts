@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { startGateway } from '../harness/gateway';
-import type { TestGateway } from '../harness/gateway';
-import { errorCodes, pull, restOf, workflowOf } from './rest';
-import type { Rest } from './rest';
+import { errorCodes, pull, useRestGateway, workflowOf } from './rest';
 
 /**
  * A package's versions through the REST API: listing them with their tags, deleting one so
@@ -19,38 +16,33 @@ interface VersionJson {
 }
 
 describe('the Packages REST API: versions', () => {
-  let gw: TestGateway;
-  let rest: Rest;
-
-  beforeAll(async () => {
-    gw = await startGateway();
-    rest = restOf(gw);
-  });
-  afterAll(() => gw.close());
+  const api = useRestGateway();
 
   /** Pushes images tagged `tags` in that order, each a new version; resolves with digests. */
   async function publish(repository: string, tags: readonly string[]): Promise<string[]> {
     const digests = [];
     for (const tag of tags) {
-      digests.push((await gw.client.pushImage(repository, tag, { build: tag })).digest);
+      digests.push((await api.gw.client.pushImage(repository, tag, { build: tag })).digest);
     }
     return digests;
   }
 
   async function versionsOf(path: string, query = ''): Promise<VersionJson[]> {
-    return (await rest('get', `${path}/versions${query}`, gw.ownerToken).expect(200)).body;
+    return (await api.rest('get', `${path}/versions${query}`, api.gw.ownerToken).expect(200)).body;
   }
 
   it('lists versions newest first, with their tags and GitHub’s URLs, a page at a time', async () => {
     const name = `listed-${suffix}`;
     const [first, second, third] = await publish(`octocat/${name}`, ['v1', 'v2', 'v3']);
-    await gw.client.pushImage(`octocat/${name}`, 'latest', { build: 'v3' });
+    await api.gw.client.pushImage(`octocat/${name}`, 'latest', { build: 'v3' });
     const path = `/user/packages/container/${name}`;
 
-    const page1 = await rest('get', `${path}/versions?per_page=2`, gw.ownerToken).expect(200);
-    const page2 = await rest('get', `${path}/versions?per_page=2&page=2`, gw.ownerToken);
+    const page1 = await api
+      .rest('get', `${path}/versions?per_page=2`, api.gw.ownerToken)
+      .expect(200);
+    const page2 = await api.rest('get', `${path}/versions?per_page=2&page=2`, api.gw.ownerToken);
 
-    const base = `http://${gw.webHost}`;
+    const base = `http://${api.gw.webHost}`;
     const [newest] = page1.body as VersionJson[];
     expect(page1.body.map((v: VersionJson) => v.name)).toEqual([third, second]);
     expect(page2.body.map((v: VersionJson) => v.name)).toEqual([first]);
@@ -75,15 +67,15 @@ describe('the Packages REST API: versions', () => {
     const path = `/user/packages/container/${name}`;
     const id = (await versionsOf(path)).find((v) => v.name === gone)?.id;
 
-    await rest('delete', `${path}/versions/${id}`, gw.ownerToken).expect(204);
-    const byTag = await pull(gw.client, repository, 'gone').expect(404);
-    const byDigest = await pull(gw.client, repository, gone ?? '').expect(404);
+    await api.rest('delete', `${path}/versions/${id}`, api.gw.ownerToken).expect(204);
+    const byTag = await pull(api.gw.client, repository, 'gone').expect(404);
+    const byDigest = await pull(api.gw.client, repository, gone ?? '').expect(404);
     const active = await versionsOf(path);
     const deleted = await versionsOf(path, '?state=deleted');
-    const one = await rest('get', `${path}/versions/${id}`, gw.ownerToken).expect(200);
-    const count = await rest('get', path, gw.ownerToken).expect(200);
-    await rest('post', `${path}/versions/${id}/restore`, gw.ownerToken).expect(204);
-    const restored = await pull(gw.client, repository, 'gone').expect(200);
+    const one = await api.rest('get', `${path}/versions/${id}`, api.gw.ownerToken).expect(200);
+    const count = await api.rest('get', path, api.gw.ownerToken).expect(200);
+    await api.rest('post', `${path}/versions/${id}/restore`, api.gw.ownerToken).expect(204);
+    const restored = await pull(api.gw.client, repository, 'gone').expect(200);
 
     expect(errorCodes(byTag.body)).toEqual(['MANIFEST_UNKNOWN']);
     expect(errorCodes(byDigest.body)).toEqual(['MANIFEST_UNKNOWN']);
@@ -108,8 +100,10 @@ describe('the Packages REST API: versions', () => {
     const path = `/user/packages/container/${name}`;
     const [only] = await versionsOf(path);
 
-    const res = await rest('delete', `${path}/versions/${only?.id}`, gw.ownerToken).expect(400);
-    await pull(gw.client, `octocat/${name}`, 'only').expect(200);
+    const res = await api
+      .rest('delete', `${path}/versions/${only?.id}`, api.gw.ownerToken)
+      .expect(400);
+    await pull(api.gw.client, `octocat/${name}`, 'only').expect(200);
 
     expect(res.body.message).toContain('delete the package');
   });
@@ -120,10 +114,12 @@ describe('the Packages REST API: versions', () => {
     const [, old] = await publish(repository, ['base', 'release']);
     const path = `/user/packages/container/${name}`;
     const id = (await versionsOf(path)).find((v) => v.name === old)?.id;
-    await rest('delete', `${path}/versions/${id}`, gw.ownerToken).expect(204);
-    await gw.client.pushImage(repository, 'release', { build: 'again' });
+    await api.rest('delete', `${path}/versions/${id}`, api.gw.ownerToken).expect(204);
+    await api.gw.client.pushImage(repository, 'release', { build: 'again' });
 
-    const res = await rest('post', `${path}/versions/${id}/restore`, gw.ownerToken).expect(409);
+    const res = await api
+      .rest('post', `${path}/versions/${id}/restore`, api.gw.ownerToken)
+      .expect(409);
 
     expect(res.body.message).toContain('release');
   });
@@ -133,10 +129,14 @@ describe('the Packages REST API: versions', () => {
     await publish(`octocat/${name}`, ['v1']);
     const path = `/user/packages/container/${name}`;
 
-    const missing = await rest('get', `${path}/versions/999999999`, gw.ownerToken).expect(404);
-    await rest('get', `${path}/versions/abc`, gw.ownerToken).expect(404);
-    await rest('post', `${path}/versions/999999999/restore`, gw.ownerToken).expect(404);
-    const state = await rest('get', `${path}/versions?state=gone`, gw.ownerToken).expect(400);
+    const missing = await api
+      .rest('get', `${path}/versions/999999999`, api.gw.ownerToken)
+      .expect(404);
+    await api.rest('get', `${path}/versions/abc`, api.gw.ownerToken).expect(404);
+    await api.rest('post', `${path}/versions/999999999/restore`, api.gw.ownerToken).expect(404);
+    const state = await api
+      .rest('get', `${path}/versions?state=gone`, api.gw.ownerToken)
+      .expect(400);
 
     expect(missing.body.message).toBe('Package version not found.');
     expect(state.body.message).toContain('active or deleted');
@@ -147,15 +147,16 @@ describe('the Packages REST API: versions', () => {
     await publish(`acme/${name}`, ['v1', 'v2']);
     const path = `/orgs/acme/packages/container/${name}`;
     const [newest] = await versionsOf(path);
-    await rest('delete', `${path}/versions/${newest?.id}`, gw.ownerToken).expect(204);
-    await rest('put', `${path}/settings/access/users/mona`, gw.ownerToken)
+    await api.rest('delete', `${path}/versions/${newest?.id}`, api.gw.ownerToken).expect(204);
+    await api
+      .rest('put', `${path}/settings/access/users/mona`, api.gw.ownerToken)
       .send({ role: 'write' })
       .expect(200);
-    const mona = await gw.createToken('mona', ['read:packages']);
+    const mona = await api.gw.createToken('mona', ['read:packages']);
 
-    const listed = await rest('get', `${path}/versions?state=deleted`, mona);
-    const one = await rest('get', `${path}/versions/${newest?.id}`, mona);
-    const active = await rest('get', `${path}/versions`, mona).expect(200);
+    const listed = await api.rest('get', `${path}/versions?state=deleted`, mona);
+    const one = await api.rest('get', `${path}/versions/${newest?.id}`, mona);
+    const active = await api.rest('get', `${path}/versions`, mona).expect(200);
 
     expect(listed.status).toBe(403);
     expect(one.status).toBe(404);
@@ -163,18 +164,18 @@ describe('the Packages REST API: versions', () => {
   });
 
   it('lets a workflow delete and restore versions of its linked package, not with packages: read', async () => {
-    const writer = await workflowOf(gw, 'acme/web', 'write');
-    const reader = await workflowOf(gw, 'acme/web', 'read');
+    const writer = await workflowOf(api.gw, 'acme/web', 'write');
+    const reader = await workflowOf(api.gw, 'acme/web', 'read');
     const name = `workflow-versions-${suffix}`;
     await writer.client.pushImage(`acme/${name}`, 'one', { build: '1' });
     await writer.client.pushImage(`acme/${name}`, 'two', { build: '2' });
     const path = `/orgs/acme/packages/container/${name}`;
-    const [newest] = (await rest('get', `${path}/versions`, reader.token).expect(200)).body;
+    const [newest] = (await api.rest('get', `${path}/versions`, reader.token).expect(200)).body;
 
-    const byReader = await rest('delete', `${path}/versions/${newest.id}`, reader.token);
-    await rest('delete', `${path}/versions/${newest.id}`, writer.token).expect(204);
+    const byReader = await api.rest('delete', `${path}/versions/${newest.id}`, reader.token);
+    await api.rest('delete', `${path}/versions/${newest.id}`, writer.token).expect(204);
     const hidden = await pull(writer.client, `acme/${name}`, 'two').expect(404);
-    await rest('post', `${path}/versions/${newest.id}/restore`, writer.token).expect(204);
+    await api.rest('post', `${path}/versions/${newest.id}/restore`, writer.token).expect(204);
     await pull(writer.client, `acme/${name}`, 'two').expect(200);
 
     expect(byReader.status).toBe(403);
