@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { useDockerSession } from '../harness/docker-session';
-import { skopeoDigest as skopeoDigestAs } from '../harness/tools';
+import { skopeoDigest as skopeoDigestAs, wrongToken } from '../harness/tools';
 import type { ToolOutput } from '../harness/tools';
 
 /**
@@ -142,7 +142,7 @@ test('logs in with a token, refuses a wrong one, and pulls nothing private once 
   await push(image);
   await docker('rmi', image);
 
-  const wrong = login(`${gw.ownerToken.slice(0, -1)}x`);
+  const wrong = login(wrongToken(gw.ownerToken));
   await expect(wrong).rejects.toThrow(/unauthorized|401/i);
   await docker('logout', gw.registryHost);
   const refused = docker('pull', image);

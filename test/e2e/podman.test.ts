@@ -9,7 +9,7 @@ import { buildSingleImage, removeDir } from '../harness/images';
 import type { OciImage } from '../harness/images';
 import { createPodman } from '../harness/podman';
 import type { Podman } from '../harness/podman';
-import { skopeoDigest as skopeoDigestAs } from '../harness/tools';
+import { skopeoDigest as skopeoDigestAs, wrongToken } from '../harness/tools';
 import type { ToolOutput } from '../harness/tools';
 
 /**
@@ -121,7 +121,7 @@ test('logs in with a token on standard input and is refused with a wrong one', a
   const { gateway: gw } = started();
   await podman('logout', gw.registryHost);
 
-  const wrong = login(`${gw.ownerToken.slice(0, -1)}x`);
+  const wrong = login(wrongToken(gw.ownerToken));
 
   await expect(wrong).rejects.toThrow(/invalid username\/password/);
   await expect(loggedInAs()).rejects.toThrow(/not logged into/);

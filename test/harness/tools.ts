@@ -62,3 +62,8 @@ export async function skopeoDigest(image: string, username: string, token: strin
   ]);
   return stdout.trim();
 }
+
+/** `token` with its last character changed: a password that is wrong, whatever the token. */
+export function wrongToken(token: string): string {
+  return `${token.slice(0, -1)}${token.endsWith('x') ? 'y' : 'x'}`;
+}
