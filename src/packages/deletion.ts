@@ -128,8 +128,15 @@ if redis.call('HGET', KEYS[1], 'visibility') == 'public' then
     if tonumber(downloads[i]) > tonumber(ARGV[4]) then return 'TOO_MANY_DOWNLOADS' end
   end
 end
+-- Later than every earlier deletion of the name, even within one millisecond: the latest
+-- deletion is the one a restore may bring back.
+local at = tonumber(ARGV[3])
+for _, json in ipairs(redis.call('HVALS', KEYS[8])) do
+  local earlier = cjson.decode(json).deletedAtMs
+  if earlier >= at then at = earlier + 1 end
+end
 local snapshot = {
-  token = ARGV[1], deletedAt = ARGV[2], deletedAtMs = tonumber(ARGV[3]),
+  token = ARGV[1], deletedAt = ARGV[2], deletedAtMs = at,
   record = redis.call('HGETALL', KEYS[1]), access = redis.call('HGETALL', KEYS[2]),
   versions = redis.call('HGETALL', KEYS[3]), tags = redis.call('HGETALL', KEYS[4]),
   deleted = redis.call('HGETALL', KEYS[6]), downloads = downloads

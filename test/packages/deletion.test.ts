@@ -175,6 +175,7 @@ describe('package deletion (real Redis)', () => {
     expect(await deletions().hidden(repository, 'v1')).toBeUndefined();
   });
 
+  // The clock stands still within a test, so both deletions below share one millisecond.
   it('publishes a fresh package under a deleted name, whose restore is then refused', async () => {
     const repository = fresh();
     await publish(repository, 1);
@@ -189,6 +190,7 @@ describe('package deletion (real Redis)', () => {
     expect(oldTag).toBe('reference');
     expect(whileLive).toEqual({ done: false, refusal: { code: 'NAME_REUSED' } });
     expect(olderOfTwo).toEqual({ done: false, refusal: { code: 'NAME_REUSED' } });
+    expect((await deletions().deletedPackages(repository))[1]?.token).toBe(deleted.token);
   });
 
   it('refuses to delete a public package with a version pulled past the limit', async () => {
