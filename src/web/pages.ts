@@ -37,7 +37,7 @@ export function createPackagePages(parts: WebParts): express.Router {
   const sessions = new SessionStore(parts.redis);
 
   router.use(createStyleRouter());
-  router.use(viewerStep(parts.directory, sessions));
+  router.use(viewerStep(parts.directory, parts.tokens, sessions));
   router.use(createSignInRouter(parts, sessions));
   router.get('/', homePage(parts));
 

@@ -1,16 +1,28 @@
 import { createHash, randomBytes } from 'node:crypto';
 
+import { parseScopes } from '../auth/token-store';
+import type { PackageScope } from '../auth/token-store';
 import type { RedisClient } from '../state/redis';
 
 /**
  * Sessions of users signed in on the web origin: records that must not be lost (DESIGN.md,
  * "State"), each under the SHA-256 of its id. The id itself lives only in the browser's
  * cookie, so reading Redis (or a backup of it) gives no one a way in.
+ *
+ * A session may do what the credential it began with may do, and no more: one started with a
+ * personal access token holds that token's scopes and SSO authorizations, and ends when the
+ * token is revoked or expires, so a leaked read-only token never becomes a way to write.
  */
-export interface Session {
-  readonly login: string;
-  /** The SSO organizations the token used to sign in was authorized for. */
+export interface SessionGrant {
+  /** The sign-in token's id; the session lives only while the token does. */
+  readonly tokenId: string;
+  readonly scopes: readonly PackageScope[];
+  /** The SSO organizations the sign-in token was authorized for. */
   readonly ssoOrgs: readonly string[];
+}
+
+export interface Session extends SessionGrant {
+  readonly login: string;
   readonly createdAt: string;
   readonly expiresAt: string;
 }
@@ -23,9 +35,11 @@ export function sessionKey(id: string): string {
 }
 
 function sessionOf(hash: Record<string, string>): Session | undefined {
-  if (!hash.login || !hash.expires_at) return undefined;
+  if (!hash.login || !hash.expires_at || hash.token_id === undefined) return undefined;
   return {
     login: hash.login,
+    tokenId: hash.token_id,
+    scopes: parseScopes(hash.scopes ?? ''),
     ssoOrgs: JSON.parse(hash.sso_orgs ?? '[]') as string[],
     createdAt: hash.created_at ?? '',
     expiresAt: hash.expires_at,
@@ -39,20 +53,19 @@ export class SessionStore {
   ) {}
 
   /** Starts a session; the id is 32 random bytes, returned once, for the cookie. */
-  async create(
-    login: string,
-    ssoOrgs: readonly string[],
-  ): Promise<{ id: string; session: Session }> {
+  async create(login: string, grant: SessionGrant): Promise<{ id: string; session: Session }> {
     const id = randomBytes(32).toString('base64url');
     const session: Session = {
       login,
-      ssoOrgs,
+      ...grant,
       createdAt: new Date(this.now()).toISOString(),
       expiresAt: new Date(this.now() + SESSION_TTL_MS).toISOString(),
     };
     const fields = {
       login,
-      sso_orgs: JSON.stringify(ssoOrgs),
+      token_id: grant.tokenId,
+      scopes: grant.scopes.join(' '),
+      sso_orgs: JSON.stringify(grant.ssoOrgs),
       created_at: session.createdAt,
       expires_at: session.expiresAt,
     };

@@ -2,11 +2,12 @@ import type { NextFunction, Request, Response } from 'express';
 
 import { ANONYMOUS, principalId } from '../auth/principal';
 import type { Principal } from '../auth/principal';
+import type { TokenStore } from '../auth/token-store';
 import type { Directory } from '../identity/directory';
 import { requestFacts } from '../telemetry/access-log';
 import { clearCookie, readCookie } from './cookies';
 import { isSecure } from './csrf';
-import type { SessionStore } from './sessions';
+import type { Session, SessionGrant, SessionStore } from './sessions';
 
 /**
  * Who is looking at a page: the user of the request's session cookie, or nobody. Lax, so a
@@ -14,9 +15,8 @@ import type { SessionStore } from './sessions';
  */
 export const SESSION_COOKIE = 'crgate_session';
 
-export interface Viewer {
+export interface Viewer extends SessionGrant {
   readonly login: string;
-  readonly ssoOrgs: readonly string[];
   /** The raw session id, for sign-out; never logged or rendered. */
   readonly sessionId: string;
 }
@@ -27,17 +27,30 @@ export function viewerOf(req: Request): Viewer | undefined {
   return viewers.get(req);
 }
 
+/** Whether a session still stands: its user exists and its sign-in token is live. */
+async function standing(directory: Directory, tokens: TokenStore, session: Session) {
+  const [user, token] = await Promise.all([
+    directory.userExists(session.login),
+    tokens.isLive(session.tokenId),
+  ]);
+  return user && token;
+}
+
 /** Finds the viewer once per request, before the pages run; a dead cookie is removed. */
-export function viewerStep(directory: Directory, sessions: SessionStore) {
+export function viewerStep(directory: Directory, tokens: TokenStore, sessions: SessionStore) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const id = readCookie(req, SESSION_COOKIE);
     const session = id === undefined ? undefined : await sessions.find(id);
-    const live = session !== undefined && (await directory.userExists(session.login));
+    const live = session !== undefined && (await standing(directory, tokens, session));
 
     if (id !== undefined && session && live) {
-      viewers.set(req, { login: session.login, ssoOrgs: session.ssoOrgs, sessionId: id });
+      const viewer: Viewer = { ...session, sessionId: id };
+      viewers.set(req, viewer);
       const facts = requestFacts(req);
-      if (facts) facts.principal = principalId(viewerPrincipal(session.login, session.ssoOrgs));
+      if (facts) facts.principal = principalId(viewerPrincipal(viewer));
+    } else if (id !== undefined && session) {
+      await sessions.delete(id);
+      clearCookie(res, SESSION_COOKIE, { sameSite: 'Lax', secure: isSecure(req) });
     } else if (req.headers.cookie?.includes(`${SESSION_COOKIE}=`)) {
       clearCookie(res, SESSION_COOKIE, { sameSite: 'Lax', secure: isSecure(req) });
     }
@@ -45,9 +58,10 @@ export function viewerStep(directory: Directory, sessions: SessionStore) {
   };
 }
 
-function viewerPrincipal(login: string, ssoOrgs: readonly string[]): Principal {
-  // A session holds no token scopes: pages only read, and a role is what they need.
-  return { kind: 'user', login, tokenId: 'session', scopes: [], ssoOrgs };
+/** The viewer as a principal: the user, with the scopes of the token they signed in with. */
+export function viewerPrincipal(viewer: SessionGrant & { login: string }): Principal {
+  const { login, tokenId, scopes, ssoOrgs } = viewer;
+  return { kind: 'user', login, tokenId, scopes, ssoOrgs };
 }
 
 /**
@@ -64,5 +78,5 @@ export async function principalIn(
   if (!viewer) return ANONYMOUS;
   const org = await directory.organization(namespace);
   if (org?.requireSso && !viewer.ssoOrgs.includes(org.name)) return ANONYMOUS;
-  return viewerPrincipal(viewer.login, viewer.ssoOrgs);
+  return viewerPrincipal(viewer);
 }

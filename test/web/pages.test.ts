@@ -250,6 +250,19 @@ describe('signing in', () => {
     expect(csrf).not.toMatch(/Domain=/i);
   });
 
+  it('ends the session when the token it began with is revoked', async () => {
+    const { session, password } = await signIn('octocat');
+    const before = await page(packagePath(privateName), session);
+    const record = await gw.gateway.tokens.find(password);
+    await gw.gateway.tokens.revoke(record?.id ?? '');
+    const after = await page(packagePath(privateName), session);
+
+    expect(before.status).toBe(200);
+    expect(after.status).toBe(404);
+    expect(after.text).toContain('Sign in');
+    expect(cookieNamed(after, 'crgate_session')).toMatch(/^crgate_session=;/);
+  });
+
   it('keeps the session in Redis under the hash of its id, for eight hours', async () => {
     const { session } = await signIn('hubot');
     const id = session.split('=')[1] ?? '';
