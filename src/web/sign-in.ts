@@ -8,6 +8,7 @@ import { requestFacts } from '../telemetry/access-log';
 import { clearCookie, setCookie } from './cookies';
 import { CSRF_FIELD, csrfToken, formAccepted, isSecure, renewCsrfToken } from './csrf';
 import { html } from './html';
+import { field, formBody, refuseForm } from './forms';
 import { sendPage } from './layout';
 import type { WebParts } from './parts';
 import { SESSION_TTL_MS } from './sessions';
@@ -22,7 +23,6 @@ import { SESSION_COOKIE, viewerOf } from './viewer';
  */
 const INCORRECT = 'Incorrect username or token.';
 const NOT_FOR_WORKFLOWS = 'A workflow token cannot sign in; use a personal access token.';
-const REFUSED_FORM = 'This form was sent from another site, or has expired. Please try again.';
 
 /** A local path to go back to: one leading `/`, never `//` or a backslash (another host). */
 export function safeReturnTo(value: unknown): string {
@@ -71,21 +71,6 @@ function sendForm(req: Request, res: Response, returnTo: string, state: FormStat
         Use a personal access token (classic) of your account, as for <code>docker login</code>.
       </p>`,
   });
-}
-
-function refuseForm(req: Request, res: Response) {
-  sendPage(req, res, {
-    status: 403,
-    title: 'Form refused',
-    main: html`<h1>Form refused</h1>
-      <p>${REFUSED_FORM}</p>
-      <p><a href="/login">Sign in</a></p>`,
-  });
-}
-
-function field(body: unknown, name: string): string {
-  const value = (body as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value : '';
 }
 
 type SignInCheck =
@@ -157,7 +142,7 @@ async function signOut(sessions: SessionStore, req: Request, res: Response) {
 export function createSignInRouter(parts: WebParts, sessions: SessionStore): express.Router {
   const router = express.Router();
   // Two short fields and a token: anything bigger is not this form.
-  const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 8 });
+  const form = formBody();
 
   router.get('/login', (req: Request, res: Response) => {
     const returnTo = safeReturnTo(req.query.return_to);
