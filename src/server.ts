@@ -14,6 +14,7 @@ import { TokenSigner } from './auth/jwt';
 import { loadSigningKeys } from './auth/signing-keys';
 import { createTokenEndpoint } from './auth/token-endpoint';
 import { TokenStore } from './auth/token-store';
+import { TokenUseRecorder } from './auth/token-use';
 import { ConfigError } from './config';
 import type { Config, ListenAddress } from './config';
 import { FileDirectory } from './identity/file-directory';
@@ -100,7 +101,10 @@ async function createAuth(config: Config, logger: Logger, redis: RedisClient, me
     perAddressPerMinute: config.authFailuresPerAddress,
     perUserPerMinute: config.authFailuresPerUser,
   });
-  const passwords = new PasswordChecker(tokens, directory, limiter);
+  const uses = new TokenUseRecorder(tokens, {
+    onFailure: (error) => logger.debug('token use not recorded', { error: String(error) }),
+  });
+  const passwords = new PasswordChecker(tokens, directory, limiter, uses);
   const addressOf = createAddressResolver(config);
   const packages = new PackageStore(redis);
   const deletions = new PackageDeletions(redis, {

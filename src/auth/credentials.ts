@@ -4,6 +4,7 @@ import type { Principal } from './principal';
 import { tokenKind } from './token-format';
 import type { FailureLimiter } from './rate-limit';
 import type { TokenRecord, TokenStore } from './token-store';
+import { TokenUseRecorder } from './token-use';
 
 /**
  * Turns a secret sent as a password (Basic credentials, or the OAuth2 password grant) into a
@@ -73,19 +74,25 @@ export function tooManyRequests(error: RateLimitedError): RegistryError {
   });
 }
 
-/** Checks passwords (tokens) under the failure rate limit. */
+/**
+ * Checks passwords (tokens) under the failure rate limit, and notes each personal access
+ * token's use (without waiting for it) for its owner's "last used".
+ */
 export class PasswordChecker {
   constructor(
     private readonly store: TokenStore,
     private readonly directory: Directory,
     private readonly limiter: FailureLimiter,
+    readonly uses: TokenUseRecorder = new TokenUseRecorder(store),
   ) {}
 
   async check(secret: string, username: string, address: string): Promise<Principal> {
     const wait = await this.limiter.blocked(address);
     if (wait !== undefined) throw new RateLimitedError(wait);
     try {
-      return await principalFromSecret(this.store, this.directory, secret);
+      const principal = await principalFromSecret(this.store, this.directory, secret);
+      if (principal.kind === 'user') this.uses.record(principal.tokenId);
+      return principal;
     } catch (error) {
       if (!(error instanceof CredentialsError)) throw error;
       const userWait = await this.limiter.recordFailure(address, username);

@@ -131,6 +131,8 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
         'the token behind this login was revoked or expired; log in again',
       );
     }
+    // docker sends its refresh token, not the PAT, after `docker login`: a use all the same.
+    if (record.kind === 'pat') options.passwords.uses.record(record.id);
     return principalOf(record);
   }
 

@@ -26,6 +26,8 @@ export interface PatRecord {
   readonly expiresAt?: string;
   /** Organizations that require SSO and for which this token is authorized. */
   readonly ssoOrgs: readonly string[];
+  /** When the token last authenticated, to within a minute (TokenUseRecorder); absent: never. */
+  readonly lastUsedAt?: string;
 }
 
 export interface WorkflowRecord {
@@ -58,6 +60,9 @@ export class TokenStoreError extends Error {
   override readonly name = 'TokenStoreError';
 }
 
+/** The longest note a personal access token may carry, in characters. */
+export const MAX_NOTE_LENGTH = 255;
+
 // An expired token's record stays this long, so that its owner hears it expired rather than
 // that it never existed. The id key, which decides whether a token still works, does not.
 const EXPIRED_RECORD_GRACE_MS = 7 * 24 * 3600 * 1000;
@@ -66,6 +71,9 @@ const KEYS = {
   byHash: (hash: string) => `crgate:rec:token:${hash}`,
   byId: (id: string) => `crgate:rec:token-id:${id}`,
   ofUser: (login: string) => `crgate:rec:user-tokens:${login}`,
+  // A PAT's hash by id for as long as its record stays, so its owner still sees it listed,
+  // as expired, once the id key is gone. Never read to authenticate.
+  hashOf: (id: string) => `crgate:rec:token-hash:${id}`,
 };
 
 export function parseScopes(raw: string): PackageScope[] {
@@ -88,6 +96,9 @@ export class TokenStore {
   ) {}
 
   async createPat(request: NewPat): Promise<{ secret: string; record: PatRecord }> {
+    if ([...(request.note ?? '')].length > MAX_NOTE_LENGTH) {
+      throw new TokenStoreError(`a note is at most ${MAX_NOTE_LENGTH} characters`);
+    }
     const secret = mintToken('pat');
     const record: PatRecord = {
       kind: 'pat',
@@ -100,6 +111,7 @@ export class TokenStore {
       ssoOrgs: (request.ssoOrgs ?? []).map((org) => org.toLowerCase()),
     };
     await this.save(secret, record, request.expiresInMs);
+    await this.keepHashOf(record.id, hashToken(secret), request.expiresInMs);
     await this.redis.sadd(KEYS.ofUser(record.user), record.id);
     return { secret, record };
   }
@@ -147,29 +159,63 @@ export class TokenStore {
     return (await this.redis.exists(KEYS.byId(id))) === 1;
   }
 
-  async list(user: string): Promise<PatRecord[]> {
+  /**
+   * A user's personal access tokens, oldest first. With `includeExpired`, also those that
+   * expired within the last week, for the owner's list (the expired() ones).
+   */
+  async list(user: string, { includeExpired = false } = {}): Promise<PatRecord[]> {
     const login = user.toLowerCase();
     const ids = await this.redis.smembers(KEYS.ofUser(login));
-    const records = await Promise.all(ids.map((id) => this.get(id)));
+    const records = await Promise.all(ids.map((id) => this.getIncludingExpired(id)));
+    // Only what is gone for good leaves the set: an expired token stays listable for a week.
     const gone = ids.filter((_, i) => !records[i]);
     if (gone.length > 0) await this.redis.srem(KEYS.ofUser(login), ...gone);
     return records
       .filter((record): record is PatRecord => record?.kind === 'pat')
+      .filter((record) => includeExpired || !this.expired(record))
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
-  /** Revokes at once; resolves false when there was no such token. */
+  /** A token's record by id, also when it expired within the last week. */
+  async getIncludingExpired(id: string): Promise<TokenRecord | undefined> {
+    const hash = (await this.redis.get(KEYS.byId(id))) ?? (await this.redis.get(KEYS.hashOf(id)));
+    const json = hash ? await this.redis.get(KEYS.byHash(hash)) : null;
+    return json ? (JSON.parse(json) as TokenRecord) : undefined;
+  }
+
+  /**
+   * Revokes at once; an expired token's record goes too. Resolves false when there was no
+   * such token.
+   */
   async revoke(id: string): Promise<boolean> {
-    const hash = await this.redis.get(KEYS.byId(id));
+    const hash = (await this.redis.get(KEYS.byId(id))) ?? (await this.redis.get(KEYS.hashOf(id)));
     if (!hash) return false;
-    const record = this.live(await this.redis.get(KEYS.byHash(hash)));
+    const json = await this.redis.get(KEYS.byHash(hash));
+    const record = json ? (JSON.parse(json) as TokenRecord) : undefined;
 
     // The id key decides whether a token works, so deleting it first revokes at once; the
-    // rest is tidying. One key a command: in a RedisClient Cluster the three live in different slots.
+    // rest is tidying. One key a command: in a RedisClient Cluster they live in different slots.
     await this.redis.del(KEYS.byId(id));
     await this.redis.del(KEYS.byHash(hash));
+    await this.redis.del(KEYS.hashOf(id));
     if (record?.kind === 'pat') await this.redis.srem(KEYS.ofUser(record.user), id);
     return true;
+  }
+
+  /**
+   * Notes in a token's record when it last authenticated. Only an existing record is
+   * rewritten (XX) and its expiry kept (KEEPTTL), so a use racing a revocation never brings
+   * the revoked record back. Two replicas writing at once both write about now.
+   */
+  async recordUse(id: string): Promise<void> {
+    const hash = await this.redis.get(KEYS.byId(id));
+    const json = hash ? await this.redis.get(KEYS.byHash(hash)) : null;
+    if (!hash || !json) return;
+    const record = JSON.parse(json) as TokenRecord;
+    if (record.kind !== 'pat') return;
+
+    const used: PatRecord = { ...record, lastUsedAt: new Date(this.now()).toISOString() };
+    await this.redis.set(KEYS.byHash(hash), JSON.stringify(used), 'KEEPTTL', 'XX');
   }
 
   private expiry(expiresInMs: number | undefined): { expiresAt?: string } {
@@ -188,6 +234,11 @@ export class TokenStore {
       await this.redis.set(KEYS.byHash(hash), JSON.stringify(record));
       await this.redis.set(KEYS.byId(record.id), hash);
     }
+  }
+
+  private async keepHashOf(id: string, hash: string, ttlMs: number | undefined) {
+    if (ttlMs) await this.redis.set(KEYS.hashOf(id), hash, 'PX', ttlMs + EXPIRED_RECORD_GRACE_MS);
+    else await this.redis.set(KEYS.hashOf(id), hash);
   }
 
   private live(json: string | null): TokenRecord | undefined {
