@@ -29,6 +29,8 @@ function sessionBar(req: Request, res: Response): Html {
   return html`<form class="session" method="post" action="/logout">
     <span>Signed in as <strong>${viewer.login}</strong></span>
     <span aria-hidden="true">·</span>
+    <a href="/settings/tokens">Tokens</a>
+    <span aria-hidden="true">·</span>
     <input type="hidden" name="${CSRF_FIELD}" value="${csrfToken(req, res)}" />
     <button class="link-button" type="submit">Sign out</button>
   </form>`;

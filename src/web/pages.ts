@@ -11,6 +11,8 @@ import type { WebParts } from './parts';
 import { SessionStore } from './sessions';
 import { createSignInRouter } from './sign-in';
 import { createStyleRouter } from './style';
+import { createCopyScriptRouter } from './copy-script';
+import { createTokenPages } from './token-pages';
 import { viewerStep } from './viewer';
 
 /**
@@ -37,8 +39,10 @@ export function createPackagePages(parts: WebParts): express.Router {
   const sessions = new SessionStore(parts.redis);
 
   router.use(createStyleRouter());
+  router.use(createCopyScriptRouter());
   router.use(viewerStep(parts.directory, parts.tokens, sessions));
   router.use(createSignInRouter(parts, sessions));
+  router.use(createTokenPages(parts, sessions));
   router.get('/', homePage(parts));
 
   for (const route of NAMESPACE_ROUTES) {

@@ -81,6 +81,36 @@ form.sign-in button {
   border: 1px solid var(--line); background: #1f883d; color: #ffffff; cursor: pointer;
 }
 .error { color: var(--danger); border: 1px solid var(--danger); border-radius: 6px; padding: 0.5rem 0.75rem; }
+.notice { border: 1px solid var(--line); background: var(--panel); border-radius: 6px; padding: 0.5rem 0.75rem; }
+.heading-row { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; justify-content: space-between; }
+a.button, form.token-form button, .copy-row button, ul.tokens button.danger {
+  display: inline-block; font: inherit; font-weight: 600; padding: 0.4rem 1rem; border-radius: 6px;
+  border: 1px solid var(--line); background: var(--panel); color: var(--fg); text-decoration: none; cursor: pointer;
+}
+form.token-form button { background: #1f883d; color: #ffffff; margin-top: 1rem; justify-self: start; }
+ul.tokens button.danger { color: var(--danger); }
+form.token-form { max-width: 40rem; display: grid; gap: 0.25rem; }
+form.token-form > label { font-weight: 600; margin-top: 0.75rem; }
+form.token-form input:not([type=checkbox]), form.token-form select, .token-value {
+  font: inherit; padding: 0.4rem 0.5rem; border: 1px solid var(--line); border-radius: 6px;
+  background: var(--bg); color: var(--fg); max-width: 100%;
+}
+form.token-form fieldset { border: 1px solid var(--line); border-radius: 6px; margin-top: 1rem; }
+form.token-form legend { font-weight: 600; padding: 0 0.25rem; }
+.scope { display: grid; grid-template-columns: auto 1fr; gap: 0 0.5rem; align-items: baseline; margin: 0.5rem 0; }
+.scope p { grid-column: 2; margin: 0; }
+ul.tokens { list-style: none; padding: 0; margin: 0; }
+ul.tokens li {
+  display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; justify-content: space-between; align-items: center;
+  padding: 0.75rem 0; border-bottom: 1px solid var(--line);
+}
+ul.tokens .token-facts { flex: 1 1 20rem; min-width: 0; overflow-wrap: anywhere; }
+ul.tokens p { margin: 0.25rem 0 0; }
+.expired { color: var(--danger); }
+.copy-row { display: flex; flex-wrap: wrap; gap: 0.5rem; margin: 0.5rem 0; }
+/* The button's display above would otherwise show it while hidden, before the script runs. */
+.copy-row button[hidden] { display: none; }
+.token-value { flex: 1 1 20rem; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 `;
 
 const VERSION = createHash('sha256').update(CSS).digest('hex').slice(0, 12);
