@@ -1,10 +1,12 @@
 import type { Request } from 'express';
 
+import { missingScopes } from '../access/package-scopes';
 import { packageRole } from '../access/roles';
 import type { Principal } from '../auth/principal';
 import type { PackageScope } from '../auth/token-store';
 import type { NamespaceKind } from '../identity/directory';
 import { compareRoles } from '../packages/package';
+import { PACKAGE_NOT_FOUND } from '../packages/refusal-messages';
 import type { Package, PackageRole } from '../packages/package';
 import { requestFacts } from '../telemetry/access-log';
 import { authenticate } from './auth';
@@ -32,7 +34,7 @@ export interface OpenPackage {
   readonly role: PackageRole;
 }
 
-export const NOT_FOUND = 'Package not found.';
+export const NOT_FOUND = PACKAGE_NOT_FOUND;
 const INTEGRATION = 'Resource not accessible by integration';
 
 /** A GITHUB_TOKEN stands for a repository, not a user: user-level endpoints refuse it. */
@@ -69,11 +71,6 @@ export async function callerOf(parts: ApiParts, route: OwnerRoute, req: Request)
   return { principal, namespace, kind, base };
 }
 
-function hasScope(scopes: readonly PackageScope[], scope: PackageScope): boolean {
-  // write:packages implies read:packages, as on GitHub.
-  return scopes.includes(scope) || (scope === 'read:packages' && scopes.includes('write:packages'));
-}
-
 /** A user's token must carry the scopes; a workflow's permission is capped by its role. */
 export function requireScopes(
   principal: Principal,
@@ -81,7 +78,7 @@ export function requireScopes(
   doing: string,
 ) {
   if (principal.kind !== 'user') return;
-  const missing = needed.filter((scope) => !hasScope(principal.scopes, scope));
+  const missing = missingScopes(principal.scopes, needed);
   if (missing.length === 0) return;
   throw new ApiError(403, `This token needs the ${missing.join(' and ')} scope to ${doing}`, {
     'X-Accepted-OAuth-Scopes': needed.join(', '),

@@ -1,6 +1,7 @@
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 
+import { SCOPES_TO } from '../access/package-scopes';
 import { packageRole } from '../access/roles';
 import { SettingsError, VISIBILITIES } from '../packages/settings';
 import type { WebParts } from '../web/parts';
@@ -79,7 +80,7 @@ async function getPackage(parts: ApiParts, caller: Caller, req: Request, res: Re
 }
 
 async function deletePackage(parts: ApiParts, caller: Caller, req: Request, res: Response) {
-  requireScopes(caller.principal, ['read:packages', 'delete:packages'], 'delete packages');
+  requireScopes(caller.principal, SCOPES_TO.delete, 'delete packages');
   const { repository } = await openPackage(parts, caller, packageName(req), 'admin');
 
   settle(await parts.deletions.deletePackage(repository), parts.deletions, NOT_FOUND);
@@ -87,7 +88,7 @@ async function deletePackage(parts: ApiParts, caller: Caller, req: Request, res:
 }
 
 async function restorePackage(parts: ApiParts, caller: Caller, req: Request, res: Response) {
-  requireScopes(caller.principal, ['write:packages'], 'restore packages');
+  requireScopes(caller.principal, SCOPES_TO.restore, 'restore packages');
   const repository = `${caller.namespace}/${packageName(req)}`;
   const token =
     queryValue(req, 'token') || (await parts.deletions.deletedPackages(repository))[0]?.token;

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 
+import { SCOPES_TO } from '../access/package-scopes';
 import type { Grantee } from '../packages/package';
 import type { PackageSettings } from '../packages/package-store';
 import {
@@ -33,7 +34,7 @@ async function openSettings(
   refuseWorkflow(caller.principal);
   requireScopes(
     caller.principal,
-    [change ? 'write:packages' : 'read:packages'],
+    change ? SCOPES_TO.change : SCOPES_TO.read,
     `${change ? 'change' : 'read'} package settings`,
   );
   return openPackage(parts, caller, packageName(req), 'admin');

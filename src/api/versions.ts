@@ -1,6 +1,8 @@
 import type { Request, Response } from 'express';
 
+import { SCOPES_TO } from '../access/package-scopes';
 import { compareRoles } from '../packages/package';
+import { LAST_VERSION, VERSION_NOT_FOUND } from '../packages/refusal-messages';
 import { openPackage, requireScopes } from './access';
 import type { Caller, OpenPackage } from './access';
 import { ApiError } from './errors';
@@ -16,7 +18,6 @@ import { settle } from './refusals';
  * A package's versions: the active ones, and for its admins the deleted ones still in the
  * restore window. Deleting and restoring a version takes the package's admin role.
  */
-const VERSION_NOT_FOUND = 'Package version not found.';
 const VERSION_PATH = `${PACKAGE_PATH}/versions/:id`;
 
 async function activeJson(parts: ApiParts, open: OpenPackage, urls: PackageUrls) {
@@ -79,17 +80,13 @@ async function getVersion(parts: ApiParts, caller: Caller, req: Request, res: Re
 }
 
 async function deleteVersion(parts: ApiParts, caller: Caller, req: Request, res: Response) {
-  requireScopes(caller.principal, ['read:packages', 'delete:packages'], 'delete package versions');
+  requireScopes(caller.principal, SCOPES_TO.delete, 'delete package versions');
   const id = versionId(req);
   const open = await openPackage(parts, caller, packageName(req), 'admin');
 
-  // As on GitHub: a package keeps at least one version; to remove the last, delete the package.
   const { versions } = await current(parts, open.repository, open.pkg);
   if (versions.length === 1 && versions[0]?.id === id) {
-    throw new ApiError(
-      400,
-      'You cannot delete the last version of a package; delete the package instead',
-    );
+    throw new ApiError(LAST_VERSION.status, LAST_VERSION.message);
   }
   settle(
     await parts.deletions.deleteVersion(open.repository, id),
@@ -100,7 +97,7 @@ async function deleteVersion(parts: ApiParts, caller: Caller, req: Request, res:
 }
 
 async function restoreVersion(parts: ApiParts, caller: Caller, req: Request, res: Response) {
-  requireScopes(caller.principal, ['write:packages'], 'restore package versions');
+  requireScopes(caller.principal, SCOPES_TO.restore, 'restore package versions');
   const id = versionId(req);
   const open = await openPackage(parts, caller, packageName(req), 'admin');
 
