@@ -204,6 +204,16 @@ export function purgeMember(item: PurgeItem): string {
   return `${item.kind} ${item.repository} ${item.key}`;
 }
 
+export function parsePurgeMember(member: string): PurgeItem {
+  const [kind, repository, key] = member.split(' ') as [PurgeItem['kind'], string, string];
+  return { kind, repository, key };
+}
+
+/** A Redis MATCH pattern that matches `text` literally. */
+function globLiteral(text: string): string {
+  return text.replace(/[*?[\\]/g, (char) => `\\${char}`);
+}
+
 function outcomeOf(reply: unknown): Outcome {
   const [code, tag] = String(reply).split(' ', 2) as [string, string?];
   if (code === 'DONE') return { done: true };
@@ -326,6 +336,47 @@ export class PackageDeletions {
         deletedAt: s.deletedAt,
         versionCount: pairs(s.versions).length,
       }));
+  }
+
+  /**
+   * The names of the namespace's deleted packages that may still be restored or purged, in
+   * name order. The purge queue is their index: every package deletion is queued before it
+   * happens and leaves the queue only when restored or purged, so no second index has to
+   * agree with the deletion scripts, and deletions from before this method are found too.
+   * A queued deletion that was refused has no snapshot in the trash, and is left out.
+   *
+   * TODO: this scans the whole queue, every namespace's deletions within the restore window;
+   * a per-namespace sorted set written beside the queue would make it the namespace's own.
+   */
+  async deletedNames(namespace: string): Promise<string[]> {
+    const names = new Set<string>();
+    const pattern = `package ${globLiteral(namespace)}/*`;
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.zscan(
+        PACKAGE_KEYS.purgeQueue,
+        cursor,
+        'MATCH',
+        pattern,
+        'COUNT',
+        500,
+      );
+      // ZSCAN answers member, score, member, score, ...
+      for (let i = 0; i < flat.length; i += 2) {
+        names.add(parsePurgeMember(flat[i] ?? '').repository);
+      }
+      cursor = next;
+    } while (cursor !== '0');
+
+    const repositories = [...names].sort();
+    const kept = await Promise.all(
+      repositories.map(
+        async (repository) => (await this.redis.hlen(PACKAGE_KEYS.trash(repository))) > 0,
+      ),
+    );
+    return repositories
+      .filter((_, i) => kept[i])
+      .map((repository) => repository.slice(namespace.length + 1));
   }
 
   /**

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'winston';
 
 import type { RedisClient } from '../state/redis';
-import { parseDeletedVersion, snapshotPairs } from './deletion';
+import { parseDeletedVersion, parsePurgeMember, snapshotPairs } from './deletion';
 import type { DeletedPackageSnapshot, PurgeItem } from './deletion';
 import { PACKAGE_KEYS } from './package-keys';
 
@@ -57,11 +57,6 @@ export interface PurgeReport {
   readonly failed: number;
 }
 
-function parseMember(member: string): PurgeItem {
-  const [kind, repository, key] = member.split(' ') as [PurgeItem['kind'], string, string];
-  return { kind, repository, key };
-}
-
 export class Purger {
   constructor(
     private readonly redis: RedisClient,
@@ -109,7 +104,7 @@ export class Purger {
         BATCH,
       );
       for (const member of members) {
-        if (await this.purge(parseMember(member))) {
+        if (await this.purge(parsePurgeMember(member))) {
           await this.redis.zrem(PACKAGE_KEYS.purgeQueue, member);
           purged += 1;
         } else {

@@ -209,4 +209,22 @@ describe('package deletion (real Redis)', () => {
     await store.update(repository, { visibility: 'private' });
     expect((await limited.deletePackage(repository)).done).toBe(true);
   });
+
+  it("names a namespace's deleted packages, leaving out the refused, the restored and others'", async () => {
+    const namespace = `ns${randomBytes(4).toString('hex')}`;
+    const names = ['gone', 'app/gone', 'back', 'popular', 'live'];
+    for (const name of [...names, 'x']) await publish(`${namespace}/${name}`, 1);
+    await publish(`${namespace}-other/gone`, 1);
+    await store.update(`${namespace}/popular`, { visibility: 'public' });
+    await store.countDownload(`${namespace}/popular`, digestOf(1));
+    const limited = deletions({ publicDeleteMaxDownloads: 0 });
+
+    for (const name of ['gone', 'app/gone', 'back', 'popular']) {
+      await limited.deletePackage(`${namespace}/${name}`);
+    }
+    await limited.deletePackage(`${namespace}-other/gone`);
+    await limited.restorePackage(`${namespace}/back`);
+
+    expect(await limited.deletedNames(namespace)).toEqual(['app/gone', 'gone']);
+  });
 });
