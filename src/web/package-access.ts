@@ -63,6 +63,16 @@ export function namespaceHref(route: NamespaceRoute, namespace: string): string 
   return `/${route}/${encodeURIComponent(namespace)}/packages`;
 }
 
+/** A package's settings page, at GitHub's path, the name in one segment as for packageHref. */
+export function settingsHref(route: NamespaceRoute, namespace: string, name: string): string {
+  return `/${route}/${encodeURIComponent(namespace)}/packages/container/${encodeURIComponent(name)}/settings`;
+}
+
+/** The namespace's deleted packages, for those who may restore them. */
+export function deletedHref(route: NamespaceRoute, namespace: string): string {
+  return `${namespaceHref(route, namespace)}/deleted`;
+}
+
 /** A wildcard path parameter, which Express gives as decoded segments, as one name. */
 export function joinedSegments(value: unknown): string {
   const segments = Array.isArray(value) ? value : [value];

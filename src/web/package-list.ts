@@ -6,7 +6,14 @@ import { formatDate } from './format';
 import { html } from './html';
 import type { Html } from './html';
 import { sendNotFound, sendPage } from './layout';
-import { namespaceHref, namespaceOf, packageHref, visiblePackage } from './package-access';
+import { mayRestoreIn } from './deleted-packages';
+import {
+  deletedHref,
+  namespaceHref,
+  namespaceOf,
+  packageHref,
+  visiblePackage,
+} from './package-access';
 import type { NamespaceRoute } from './package-access';
 import type { WebParts } from './parts';
 
@@ -58,12 +65,16 @@ function pager(base: string, page: number, hasNext: boolean): Html {
   </nav>`;
 }
 
-function listMain(
-  route: NamespaceRoute,
-  namespace: string,
-  records: PackageRecord[],
-  page: number,
-) {
+interface ListData {
+  readonly route: NamespaceRoute;
+  readonly namespace: string;
+  readonly records: readonly PackageRecord[];
+  readonly page: number;
+  /** Whether the viewer may restore the namespace's deleted packages. */
+  readonly restorer: boolean;
+}
+
+function listMain({ route, namespace, records, page, restorer }: ListData) {
   const shown = records.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
   const hasNext = records.length > page * PAGE_SIZE;
   const items = shown.length
@@ -74,6 +85,7 @@ function listMain(
 
   return html`<h1>Packages of ${namespace}</h1>
     <p class="muted">${records.length} ${records.length === 1 ? 'package' : 'packages'}</p>
+    ${restorer && html`<p><a href="${deletedHref(route, namespace)}">Deleted packages</a></p>`}
     ${items} ${pager(namespaceHref(route, namespace), page, hasNext)}`;
 }
 
@@ -86,9 +98,10 @@ export function packageList(parts: WebParts, route: NamespaceRoute) {
     const records =
       type === undefined || type === 'container' ? await visibleRecords(parts, req, namespace) : [];
     const page = pageNumber(req.query.page);
+    const restorer = await mayRestoreIn(parts, req, namespace);
     sendPage(req, res, {
       title: `Packages of ${namespace}`,
-      main: listMain(route, namespace, records, page),
+      main: listMain({ route, namespace, records, page, restorer }),
     });
   };
 }

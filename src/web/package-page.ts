@@ -10,6 +10,7 @@ import {
   namespaceHref,
   namespaceOf,
   packageHref,
+  settingsHref,
   visiblePackage,
 } from './package-access';
 import type { NamespaceRoute } from './package-access';
@@ -21,7 +22,7 @@ import type { WebParts } from './parts';
  * Details sidebar and its versions with their tags, sizes and downloads. Everything a
  * pusher wrote (description, license, tags) is escaped by the `html` template.
  */
-interface VersionRow {
+export interface VersionRow {
   readonly version: PackageVersion;
   readonly tags: readonly string[];
   readonly downloads: number;
@@ -33,6 +34,8 @@ interface PageData {
   readonly rows: readonly VersionRow[];
   /** `containers.<host>` as the client reached crgate. */
   readonly registryHost: string;
+  /** Whether the viewer is the package's admin, who may open its settings. */
+  readonly admin: boolean;
 }
 
 /** `latest` first, the rest in name order. */
@@ -41,7 +44,7 @@ function tagOrder(a: string, b: string): number {
   return a.localeCompare(b);
 }
 
-async function versionRows(parts: WebParts, repository: string): Promise<VersionRow[]> {
+export async function versionRows(parts: WebParts, repository: string): Promise<VersionRow[]> {
   let versions = await parts.packages.versions(repository);
   // Versions recorded before crgate kept ids get theirs now: the anchors need them.
   if (versions.some((version) => typeof version.id !== 'number')) {
@@ -146,6 +149,12 @@ function details(data: PageData): Html {
       <dt>Last published</dt>
       <dd>${formatDate(record.updatedAt)}</dd>
     </dl>
+    ${
+      data.admin &&
+      html`<p>
+        <a href="${settingsHref(data.route, record.namespace, record.name)}">Package settings</a>
+      </p>`
+    }
   </aside>`;
 }
 
@@ -190,6 +199,7 @@ export function packagePage(parts: WebParts, route: NamespaceRoute) {
       record: visible.pkg.record,
       rows,
       registryHost: registryHostOf(req, parts),
+      admin: visible.role === 'admin',
     };
     sendPage(req, res, {
       title: `${data.record.name} · ${data.record.namespace}`,

@@ -2,10 +2,12 @@ import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 
 import { sendFailure } from './layout';
+import { createDeletedPackagesRouter } from './deleted-packages';
 import { homePage } from './home-page';
 import { NAMESPACE_ROUTES } from './package-access';
 import { packageList } from './package-list';
 import { packagePage, versionRedirect } from './package-page';
+import { createPackageSettingsRouter } from './package-settings';
 import { RETRY_AFTER_SECONDS, serverFailure } from './parts';
 import type { WebParts } from './parts';
 import { SessionStore } from './sessions';
@@ -44,6 +46,9 @@ export function createPackagePages(parts: WebParts): express.Router {
   router.use(createSignInRouter(parts, sessions));
   router.use(createTokenPages(parts, sessions));
   router.get('/', homePage(parts));
+  // Settings pages come before the version URLs, whose paths they share.
+  router.use(createPackageSettingsRouter(parts));
+  router.use(createDeletedPackagesRouter(parts));
 
   for (const route of NAMESPACE_ROUTES) {
     router.get(`/${route}/:owner/packages`, packageList(parts, route));

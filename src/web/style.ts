@@ -81,6 +81,31 @@ form.sign-in button {
   border: 1px solid var(--line); background: #1f883d; color: #ffffff; cursor: pointer;
 }
 .error { color: var(--danger); border: 1px solid var(--danger); border-radius: 6px; padding: 0.5rem 0.75rem; }
+.visually-hidden {
+  position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0;
+  overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap;
+}
+.settings form.setting { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; margin: 0.75rem 0; }
+.settings form.setting > label { font-weight: 600; }
+.settings form.setting fieldset { flex: 1 1 100%; border: 1px solid var(--line); border-radius: 6px; margin: 0; }
+.settings form.setting legend { font-weight: 600; padding: 0 0.25rem; }
+.settings .check { display: flex; flex-wrap: wrap; gap: 0 0.5rem; align-items: baseline; margin: 0.25rem 0; }
+.settings .check .muted { flex: 1 1 100%; padding-left: 1.5rem; }
+.settings input:not([type=checkbox]):not([type=radio]), .settings select {
+  font: inherit; padding: 0.3rem 0.5rem; border: 1px solid var(--line); border-radius: 6px;
+  background: var(--bg); color: var(--fg); min-width: 0; max-width: 100%;
+}
+.settings form.setting > input { flex: 1 1 12rem; }
+.settings form.setting button {
+  font: inherit; font-weight: 600; padding: 0.3rem 0.9rem; border-radius: 6px;
+  border: 1px solid var(--line); background: var(--panel); color: var(--fg); cursor: pointer;
+}
+.settings form.setting button.danger { color: var(--danger); }
+.settings td form.setting { margin: 0; flex-wrap: nowrap; }
+.danger-zone { border: 1px solid var(--danger); border-radius: 6px; padding: 0 1rem 1rem; margin-top: 2rem; }
+.danger-zone h3 { font-size: 1rem; margin: 1.25rem 0 0.25rem; }
+/* Positioned, so the hidden words of a button in a scrolled-away column stay inside it. */
+.settings .table-wrap { position: relative; }
 .notice { border: 1px solid var(--line); background: var(--panel); border-radius: 6px; padding: 0.5rem 0.75rem; }
 .heading-row { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; justify-content: space-between; }
 a.button, form.token-form button, .copy-row button, ul.tokens button.danger {
