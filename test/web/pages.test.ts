@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { ALL_SCOPES, startGateway } from '../harness/gateway';
 import type { TestGateway } from '../harness/gateway';
 import { OCI_MANIFEST } from '../harness/registry-client';
+import { cookieNamed, csrfPair as csrfPairOf, flat, valueOf } from './forms';
 import { DESCRIPTION, LICENSES, publishImage, publishIndex, uniqueName } from './published';
 
 /**
@@ -36,26 +37,8 @@ const page = (path: string, cookie?: string) => {
 const packagePath = (name: string, owner = 'users/octocat') =>
   `/${owner}/packages/container/package/${encodeURIComponent(name)}`;
 
-function setCookies(res: { headers: Record<string, unknown> }): string[] {
-  const value = res.headers['set-cookie'];
-  return Array.isArray(value) ? (value as string[]) : [];
-}
-
-function cookieNamed(res: { headers: Record<string, unknown> }, name: string): string | undefined {
-  return setCookies(res).find((line) => line.startsWith(`${name}=`));
-}
-
-/** The page with runs of white space as one space, so assertions ignore indentation. */
-const flat = (text: string) => text.replace(/\s+/g, ' ');
-
-const valueOf = (line: string | undefined) => line?.split(';')[0]?.split('=')[1] ?? '';
-
-/** A CSRF cookie and the token its form carries, as the sign-in page hands them out. */
-async function csrfPair(target: TestGateway = gw) {
-  const res = await target.http.get('/login').set('Host', target.webHost).expect(200);
-  const token = /name="csrf_token" value="([^"]+)"/.exec(res.text)?.[1] ?? '';
-  return { cookie: `crgate_csrf=${valueOf(cookieNamed(res, 'crgate_csrf'))}`, token };
-}
+/** A CSRF cookie and the token its form carries, from this file's gateway unless named. */
+const csrfPair = (target: TestGateway = gw) => csrfPairOf(target);
 
 function postLogin(fields: Record<string, string>, cookie: string, query = '') {
   return gw.http
