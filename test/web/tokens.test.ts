@@ -195,9 +195,10 @@ describe('creating a token', () => {
     expect(Date.parse(record?.expiresAt ?? '') - Date.now()).toBeGreaterThan(29 * DAY_MS);
     expect(list.text).toContain('push from CI');
     expect(list.text).not.toContain(secret);
+    // Into acme, where mona is a member: test/api/packages.test.ts counts mona's own packages.
     await publishImage(
       gw.client.as({ username: 'mona', password: secret }),
-      `mona/${uniqueName('pat')}`,
+      `acme/${uniqueName('pat')}`,
       '1',
     );
     expect(JSON.stringify(gw.logs)).not.toContain(secret);
