@@ -1,3 +1,4 @@
+import { missingScopes } from '../access/package-scopes';
 import { MAX_NOTE_LENGTH } from '../auth/token-store';
 import type { PackageScope } from '../auth/token-store';
 import { field, fields } from './forms';
@@ -64,11 +65,6 @@ function utcMinute(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** Whether the sign-in token's scopes cover a scope; write:packages covers read:packages. */
-function covers(held: readonly PackageScope[], scope: PackageScope): boolean {
-  return held.includes(scope) || (scope === 'read:packages' && held.includes('write:packages'));
-}
-
 /** The form as a token to create, or why not. */
 export function checkSubmission(
   values: TokenFormValues,
@@ -85,7 +81,8 @@ export function checkSubmission(
   const expiresAt = expiryOf(values, now);
   if (typeof expiresAt === 'string') return refused(422, expiresAt);
 
-  const missing = scopes.filter((scope) => !covers(limit.scopes, scope));
+  // write:packages covers read:packages, as in every other scope check.
+  const missing = missingScopes(limit.scopes, scopes);
   if (missing.length > 0) {
     return refused(
       403,
