@@ -2,7 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 
 import { chromium } from 'playwright-core';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
+
+import { startGateway } from './gateway';
+import type { TestGateway } from './gateway';
 
 /**
  * A real browser for the page tests: Debian's chromium (deploy/local/prerequisites.sh test
@@ -26,4 +29,40 @@ export const ARTIFACTS_DIR = path.resolve(__dirname, '../../test-artifacts');
 export async function artifactPath(name: string): Promise<string> {
   await mkdir(ARTIFACTS_DIR, { recursive: true });
   return path.join(ARTIFACTS_DIR, name);
+}
+
+/**
+ * A gateway and a chromium for one test file, started before its tests and closed after them,
+ * and browser profiles that each last one test.
+ */
+export function useBrowserGateway() {
+  let gw: TestGateway | undefined;
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  beforeAll(async () => {
+    gw = await startGateway();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+  });
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+  });
+  return {
+    get gw(): TestGateway {
+      if (!gw) throw new Error('the gateway starts in beforeAll');
+      return gw;
+    },
+    /** A fresh browser profile, closed after the test. */
+    async newContext(options?: Parameters<Browser['newContext']>[0]): Promise<BrowserContext> {
+      if (!browser) throw new Error('chromium starts in beforeAll');
+      context = await browser.newContext(options);
+      // No time limit of Playwright's own: jest's bound for the test is the only one.
+      context.setDefaultTimeout(0);
+      return context;
+    },
+  };
 }

@@ -1,8 +1,5 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-
-import { artifactPath, launchBrowser } from '../harness/browser';
-import { ALL_SCOPES, startGateway } from '../harness/gateway';
-import type { TestGateway } from '../harness/gateway';
+import { artifactPath, useBrowserGateway } from '../harness/browser';
+import { ALL_SCOPES } from '../harness/gateway';
 import { publishImage, uniqueName } from './published';
 
 /**
@@ -10,30 +7,13 @@ import { publishImage, uniqueName } from './published';
  * labelled controls make a package public once its name is typed, with no script and no
  * console error, and it fits a phone. Screenshots go to test-artifacts/.
  */
-let gw: TestGateway;
-let browser: Browser;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  gw = await startGateway();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await gw?.close();
-});
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-});
+const web = useBrowserGateway();
 
 const settingsUrl = (name: string) =>
-  `http://${gw.webHost}/users/octocat/packages/container/${encodeURIComponent(name)}/settings`;
+  `http://${web.gw.webHost}/users/octocat/packages/container/${encodeURIComponent(name)}/settings`;
 
 async function signedInPage(name: string, viewport = { width: 1280, height: 800 }) {
-  context = await browser.newContext({ viewport, isMobile: viewport.width < 500 });
-  // No time limit of Playwright's own: jest's bound for the test is the only one.
-  context.setDefaultTimeout(0);
+  const context = await web.newContext({ viewport, isMobile: viewport.width < 500 });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (message) => {
@@ -41,10 +21,10 @@ async function signedInPage(name: string, viewport = { width: 1280, height: 800 
     const favicon = message.location().url.endsWith('/favicon.ico');
     if (message.type() === 'error' && !favicon) errors.push(message.text());
   });
-  const password = await gw.createToken('octocat', ALL_SCOPES);
+  const password = await web.gw.createToken('octocat', ALL_SCOPES);
 
   const returnTo = new URL(settingsUrl(name)).pathname;
-  await page.goto(`http://${gw.webHost}/login?return_to=${encodeURIComponent(returnTo)}`);
+  await page.goto(`http://${web.gw.webHost}/login?return_to=${encodeURIComponent(returnTo)}`);
   await page.getByLabel('Username').fill('octocat');
   await page.getByLabel('Personal access token').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -55,7 +35,7 @@ async function signedInPage(name: string, viewport = { width: 1280, height: 800 
 describe('the package settings page', () => {
   it('makes a package public through its form once the name is typed', async () => {
     const name = uniqueName('browser-public');
-    await publishImage(gw.client, `octocat/${name}`, '1.0');
+    await publishImage(web.gw.client, `octocat/${name}`, '1.0');
     const { page, errors } = await signedInPage(name);
 
     await page.getByLabel('public', { exact: true }).check();
@@ -66,16 +46,22 @@ describe('the package settings page', () => {
 
     await expect(page.getByRole('status').textContent()).resolves.toBe('Visibility changed.');
     await expect(page.getByLabel('public', { exact: true }).isChecked()).resolves.toBe(true);
-    expect((await gw.gateway.packages.get(`octocat/${name}`))?.record.visibility).toBe('public');
+    expect((await web.gw.gateway.packages.get(`octocat/${name}`))?.record.visibility).toBe(
+      'public',
+    );
     expect(await page.locator('script').count()).toBe(0);
     expect(errors).toEqual([]);
   });
 
   it('names every button for a screen reader and fits a phone', async () => {
     const name = uniqueName('browser-phone');
-    await publishImage(gw.client, `octocat/${name}`, '1.0');
-    await publishImage(gw.client, `octocat/${name}`, '2.0');
-    await gw.gateway.packages.setRole(`octocat/${name}`, { kind: 'user', name: 'mona' }, 'read');
+    await publishImage(web.gw.client, `octocat/${name}`, '1.0');
+    await publishImage(web.gw.client, `octocat/${name}`, '2.0');
+    await web.gw.gateway.packages.setRole(
+      `octocat/${name}`,
+      { kind: 'user', name: 'mona' },
+      'read',
+    );
     const { page } = await signedInPage(name, { width: 390, height: 844 });
 
     const phoneShot = await artifactPath('package-settings-phone.png');

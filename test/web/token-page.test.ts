@@ -1,8 +1,4 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-
-import { artifactPath, launchBrowser } from '../harness/browser';
-import { startGateway } from '../harness/gateway';
-import type { TestGateway } from '../harness/gateway';
+import { artifactPath, useBrowserGateway } from '../harness/browser';
 
 /**
  * The token pages in a real browser (chromium): GitHub's `?scopes=write:packages` link opens
@@ -10,30 +6,13 @@ import type { TestGateway } from '../harness/gateway';
  * the Copy button puts the new token on the clipboard under the page's CSP without a
  * complaint. Screenshots of the form and of the new token go to test-artifacts/.
  */
-let gw: TestGateway;
-let browser: Browser;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  gw = await startGateway();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await gw?.close();
-});
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-});
+const web = useBrowserGateway();
 
 it('creates a write:packages token from GitHub’s link and copies it', async () => {
-  const password = await gw.createToken('mona', ['read:packages', 'write:packages']);
-  context = await browser.newContext();
-  // No time limit of Playwright's own: jest's bound for the test is the only one.
-  context.setDefaultTimeout(0);
+  const password = await web.gw.createToken('mona', ['read:packages', 'write:packages']);
+  const context = await web.newContext();
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
-    origin: `http://${gw.webHost}`,
+    origin: `http://${web.gw.webHost}`,
   });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -44,7 +23,7 @@ it('creates a write:packages token from GitHub’s link and copies it', async ()
   });
   page.on('pageerror', (error) => errors.push(error.message));
 
-  await page.goto(`http://${gw.webHost}/settings/tokens/new?scopes=write:packages`);
+  await page.goto(`http://${web.gw.webHost}/settings/tokens/new?scopes=write:packages`);
   await page.getByLabel('Username').fill('mona');
   await page.getByLabel('Personal access token').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -63,7 +42,7 @@ it('creates a write:packages token from GitHub’s link and copies it', async ()
 
   expect(secret).toMatch(/^ghp_[0-9A-Za-z]{36}$/);
   expect(await page.evaluate('navigator.clipboard.readText()')).toBe(secret);
-  expect(await gw.gateway.tokens.lookup(secret)).toMatchObject({
+  expect(await web.gw.gateway.tokens.lookup(secret)).toMatchObject({
     user: 'mona',
     note: 'pushes from CI',
     scopes: ['write:packages'],
@@ -72,12 +51,11 @@ it('creates a write:packages token from GitHub’s link and copies it', async ()
 });
 
 it('shows the new token without JavaScript, and no Copy button', async () => {
-  const password = await gw.createToken('hubot', ['read:packages']);
-  context = await browser.newContext({ javaScriptEnabled: false });
-  context.setDefaultTimeout(0);
+  const password = await web.gw.createToken('hubot', ['read:packages']);
+  const context = await web.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
 
-  await page.goto(`http://${gw.webHost}/settings/tokens/new?scopes=read:packages`);
+  await page.goto(`http://${web.gw.webHost}/settings/tokens/new?scopes=read:packages`);
   await page.getByLabel('Username').fill('hubot');
   await page.getByLabel('Personal access token').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
