@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 
 import { CSRF_FIELD, formAccepted } from './csrf';
 import { html } from './html';
+import type { Html } from './html';
 import { sendPage, signInHref } from './layout';
 import { viewerOf } from './viewer';
 import type { Viewer } from './viewer';
@@ -53,4 +54,24 @@ export function signedIn(req: Request, res: Response): Viewer | undefined {
   const viewer = viewerOf(req);
   if (!viewer) res.redirect(303, signInHref(req));
   return viewer;
+}
+
+/**
+ * A text field for a name (a user, team, repository or package): typed exactly as it is, so
+ * the browser neither completes, capitalizes nor corrects it.
+ */
+export function nameInput(
+  id: string,
+  name: string,
+  options: { readonly required?: boolean; readonly value?: string } = {},
+): Html {
+  return html`<input
+    id="${id}"
+    name="${name}"
+    ${options.required && html`required`}
+    ${options.value !== undefined && html`value="${options.value}"`}
+    autocomplete="off"
+    autocapitalize="none"
+    spellcheck="false"
+  />`;
 }

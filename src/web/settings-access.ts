@@ -1,4 +1,5 @@
 import type { PackageRole } from '../packages/package';
+import { nameInput } from './forms';
 import { html, trusted } from './html';
 import type { Html } from './html';
 import { forScreenReaders, may, roleSelect, settingsForm } from './settings-form';
@@ -21,15 +22,7 @@ function linkForms(view: SettingsView): Html {
     view,
     'link',
     html`<label for="link-repo">Repository (owner/name)</label>
-      <input
-        id="link-repo"
-        name="repo"
-        required
-        autocomplete="off"
-        autocapitalize="none"
-        spellcheck="false"
-        value="${record.linkedRepository ?? ''}"
-      />
+      ${nameInput('link-repo', 'repo', { required: true, value: record.linkedRepository ?? '' })}
       <button type="submit">Link repository</button>`,
   )}
   ${
@@ -144,14 +137,7 @@ function addActionsForm(view: SettingsView): Html {
     view,
     'grant-actions',
     html`<label for="actions-repo">Repository (owner/name)</label>
-      <input
-        id="actions-repo"
-        name="grantee"
-        required
-        autocomplete="off"
-        autocapitalize="none"
-        spellcheck="false"
-      />
+      ${nameInput('actions-repo', 'grantee', { required: true })}
       <label for="actions-role">Role</label>
       ${roleSelect('actions-role', 'read')}
       <button type="submit">Add repository</button>`,
@@ -184,14 +170,7 @@ function addAccessForm(view: SettingsView): Html {
     'grant-access',
     html`${kind}
       <label for="access-name">${view.kind === 'org' ? 'User or team name' : 'Username'}</label>
-      <input
-        id="access-name"
-        name="grantee"
-        required
-        autocomplete="off"
-        autocapitalize="none"
-        spellcheck="false"
-      />
+      ${nameInput('access-name', 'grantee', { required: true })}
       <label for="access-role">Role</label>
       ${roleSelect('access-role', 'read')}
       <button type="submit">Add</button>`,

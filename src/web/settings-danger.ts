@@ -1,4 +1,5 @@
 import type { Visibility } from '../identity/directory';
+import { nameInput } from './forms';
 import { html, trusted } from './html';
 import type { Html } from './html';
 import { lacksSentence, may, settingsForm } from './settings-form';
@@ -47,13 +48,7 @@ function visibilityForm(view: SettingsView): Html {
       <label for="visibility-confirm"
         >To make it public, type <strong>${name}</strong> to confirm</label
       >
-      <input
-        id="visibility-confirm"
-        name="confirm"
-        autocomplete="off"
-        autocapitalize="none"
-        spellcheck="false"
-      />
+      ${nameInput('visibility-confirm', 'confirm')}
       <button type="submit" class="danger">Change visibility</button>`,
   );
 }
@@ -64,14 +59,7 @@ function deleteForm(view: SettingsView): Html {
     view,
     'delete-package',
     html`<label for="delete-confirm">Type <strong>${name}</strong> to confirm</label>
-      <input
-        id="delete-confirm"
-        name="confirm"
-        required
-        autocomplete="off"
-        autocapitalize="none"
-        spellcheck="false"
-      />
+      ${nameInput('delete-confirm', 'confirm', { required: true })}
       <button type="submit" class="danger">Delete this package</button>`,
   );
 }
