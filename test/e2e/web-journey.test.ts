@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
-import { artifactPath, launchBrowser } from '../harness/browser';
-import { ALL_SCOPES, startGateway } from '../harness/gateway';
-import type { TestGateway } from '../harness/gateway';
+import { artifactPath, useBrowserGateway, useForeignForm } from '../harness/browser';
+import { ALL_SCOPES } from '../harness/gateway';
 import { buildSingleImage, makeTempDir, removeDir } from '../harness/images';
 import type { OciImage } from '../harness/images';
 import { run } from '../harness/tools';
@@ -22,26 +19,19 @@ import { run } from '../harness/tools';
  */
 jest.setTimeout(300_000);
 
-let gw: TestGateway;
-let browser: Browser;
+const started = useBrowserGateway();
 let workDir: string;
 let image: OciImage;
 
 beforeAll(async () => {
   workDir = await makeTempDir('crgate-web-journey-');
   image = await buildSingleImage(path.join(workDir, 'image'));
-  gw = await startGateway();
-  browser = await launchBrowser();
 });
-afterAll(async () => {
-  await browser?.close();
-  await gw?.close();
-  await removeDir(workDir);
-});
+afterAll(() => removeDir(workDir));
 
 const name = `journey-${randomUUID().slice(0, 8)}`;
-const web = (pathname: string) => `http://${gw.webHost}${pathname}`;
-const remote = (tag: string) => `docker://${gw.registryHost}/octocat/${name}:${tag}`;
+const web = (pathname: string) => `http://${started.gw.webHost}${pathname}`;
+const remote = (tag: string) => `docker://${started.gw.registryHost}/octocat/${name}:${tag}`;
 
 /** skopeo pushes the test image as `tag`, signed in with `token`; resolves with its digest. */
 async function push(tag: string, token: string): Promise<string> {
@@ -65,10 +55,8 @@ async function shot(page: Page, file: string): Promise<void> {
 }
 
 test('a token from GitHub’s link pushes, the settings page publishes, a revoke stops it', async () => {
-  const signInToken = await gw.createToken('octocat', ALL_SCOPES);
-  const context = await browser.newContext();
-  // No time limit of Playwright's own: jest's bound for the test is the only one.
-  context.setDefaultTimeout(0);
+  const signInToken = await started.gw.createToken('octocat', ALL_SCOPES);
+  const context = await started.newContext();
   const page = await context.newPage();
 
   await page.goto(web('/settings/tokens/new?scopes=write:packages'));
@@ -113,36 +101,28 @@ test('a token from GitHub’s link pushes, the settings page publishes, a revoke
 
   expect(refused).toBeInstanceOf(Error);
   expect(String(refused)).toMatch(/unauthorized|authentication required/i);
-  await context.close();
 });
 
 describe('a token form on another site', () => {
-  let evil: http.Server;
-
-  beforeAll(async () => {
-    // A page of evil.example that asks crgate for a token in the signed-in viewer's name.
-    evil = http.createServer((_req, res) => {
-      res.setHeader('Content-Type', 'text/html');
-      res.end(`<!doctype html><form method="post" action="http://${gw.webHost}/settings/tokens">
-<input name="note" value="stolen"><input name="scopes" value="write:packages">
-<input name="expiration" value="none"><button type="submit">Go</button></form>`);
-    });
-    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+  // It asks crgate for a token in the name of whoever is signed in.
+  const evil = useForeignForm(() => web('/settings/tokens'), {
+    note: 'stolen',
+    scopes: 'write:packages',
+    expiration: 'none',
   });
-  afterAll(() => new Promise((resolve) => evil.close(resolve)));
 
   it('is refused with 403 and makes no token, though the viewer is signed in', async () => {
-    const context = await browser.newContext();
-    context.setDefaultTimeout(0);
+    const context = await started.newContext();
     const page = await context.newPage();
     await page.goto(web('/login'));
     await page.getByLabel('Username').fill('hubot');
-    await page.getByLabel('Personal access token').fill(await gw.createToken('hubot', ALL_SCOPES));
+    await page
+      .getByLabel('Personal access token')
+      .fill(await started.gw.createToken('hubot', ALL_SCOPES));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(web('/'));
-    const before = await gw.gateway.tokens.list('hubot');
-    const { port } = evil.address() as AddressInfo;
-    await page.goto(`http://evil.example:${port}/`);
+    const before = await started.gw.gateway.tokens.list('hubot');
+    await page.goto(evil.url);
 
     const [response] = await Promise.all([
       page.waitForResponse(web('/settings/tokens')),
@@ -150,7 +130,6 @@ describe('a token form on another site', () => {
     ]);
 
     expect(response.status()).toBe(403);
-    expect((await gw.gateway.tokens.list('hubot')).length).toBe(before.length);
-    await context.close();
+    expect((await started.gw.gateway.tokens.list('hubot')).length).toBe(before.length);
   });
 });

@@ -1,4 +1,6 @@
 import { mkdir } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 import { chromium } from 'playwright-core';
@@ -63,6 +65,38 @@ export function useBrowserGateway() {
       // No time limit of Playwright's own: jest's bound for the test is the only one.
       context.setDefaultTimeout(0);
       return context;
+    },
+  };
+}
+
+/**
+ * A form of another site, evil.example, that posts `fields` to `action` without crgate's CSRF
+ * token when its Go button is pressed: served from a loopback port of its own while the file's
+ * tests run. `url` is its address as chromium reaches it.
+ */
+export function useForeignForm(
+  action: () => string,
+  fields: Readonly<Record<string, string>>,
+): { readonly url: string } {
+  let server: http.Server | undefined;
+  const inputs = Object.entries(fields)
+    .map(([name, value]) => `<input name="${name}" value="${value}">`)
+    .join('');
+  beforeAll(async () => {
+    server = http.createServer((_req, res) => {
+      res.setHeader('Content-Type', 'text/html');
+      res.end(`<!doctype html><form method="post" action="${action()}">
+${inputs}<button type="submit">Go</button></form>`);
+    });
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(
+    () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
+  );
+  return {
+    get url(): string {
+      const { port } = server?.address() as AddressInfo;
+      return `http://evil.example:${port}/`;
     },
   };
 }

@@ -1,9 +1,6 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-import { artifactPath, launchBrowser } from '../harness/browser';
+import { artifactPath, launchBrowser, useForeignForm } from '../harness/browser';
 import { startGateway } from '../harness/gateway';
 import type { TestGateway } from '../harness/gateway';
 import { OCI_MANIFEST } from '../harness/registry-client';
@@ -177,25 +174,15 @@ describe('a private package page', () => {
 });
 
 describe('a sign-in form on another site', () => {
-  let evil: http.Server;
-
-  beforeAll(async () => {
-    // A page of evil.example that posts a token to crgate's sign-in without the CSRF token.
-    evil = http.createServer((_req, res) => {
-      res.setHeader('Content-Type', 'text/html');
-      res.end(`<!doctype html><form method="post" action="http://${gw.webHost}/login">
-<input name="login" value="octocat"><input name="password" value="x">
-<button type="submit">Go</button></form>`);
-    });
-    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+  const evil = useForeignForm(() => `http://${gw.webHost}/login`, {
+    login: 'octocat',
+    password: 'x',
   });
-  afterAll(() => new Promise((resolve) => evil.close(resolve)));
 
   it('is refused with 403 and signs no one in', async () => {
     const opened = await open();
     ({ context } = opened);
-    const { port } = evil.address() as AddressInfo;
-    await opened.page.goto(`http://evil.example:${port}/`);
+    await opened.page.goto(evil.url);
 
     const [response] = await Promise.all([
       opened.page.waitForResponse(`http://${gw.webHost}/login`),
