@@ -29,6 +29,7 @@ import {
   writeRegistryError,
 } from './errors';
 import type { Forwarder } from './forward';
+import { acceptEveryManifest } from './manifest-accept';
 import { pushedManifest, readManifest } from './manifest-push';
 import type { UploadHandler } from './uploads';
 import { answerTags } from './tags';
@@ -140,7 +141,9 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
       const query = new URL(req.url ?? '/', 'http://registry').searchParams;
       const hidden = await parts.deletions.hiddenTags(route.repository ?? '');
       if (hidden.package) throw nameUnknown(route.repository ?? '');
-      return answerTags(parts.tagsSource, route.repository ?? '', query, res, hidden.tags);
+      const repository = route.repository ?? '';
+      const exists = async () => (await parts.packages.get(repository)) !== undefined;
+      return answerTags(parts.tagsSource, repository, query, res, hidden.tags, exists);
     }
     if (route.kind === 'manifest' && (req.method === 'GET' || req.method === 'HEAD')) {
       return pullManifest(req, res, origin, route);
@@ -179,6 +182,7 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
     if (hidden === 'reference') {
       throw new RegistryError('MANIFEST_UNKNOWN', 'manifest unknown', { Reference: reference });
     }
+    acceptEveryManifest(req.headers);
     const onResponse =
       req.method === 'GET'
         ? (answer: IncomingMessage) => countDownload(repository, answer)

@@ -42,7 +42,12 @@ export async function readManifest(
   maxBytes: number,
 ): Promise<ManifestUpload> {
   const body = await readManifestBody(req, maxBytes);
-  return { body, manifest: parseManifest(body, req.headers['content-type']) };
+  const manifest = parseManifest(body, req.headers['content-type']);
+  // Registry 2.8 picks its parser by Content-Type alone, so a manifest sent as
+  // application/json, or without a mediaType and a manifest Content-Type (both only SHOULDs of
+  // spec 1.1), is refused there although crgate recognised it: the registry gets that type.
+  req.headers['content-type'] = manifest.mediaType;
+  return { body, manifest };
 }
 
 /** What the observe step needs once the registry answered 201 with the manifest's digest. */
