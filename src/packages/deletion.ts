@@ -4,6 +4,7 @@ import type { RedisClient } from '../state/redis';
 import { PACKAGE_KEYS, packageKeys } from './package-keys';
 import { accessOf, recordOf } from './package-store';
 import type { Package, PackageVersion } from './package';
+import { UNTAG } from './untag';
 
 /**
  * Deleting and restoring packages and versions, as on ghcr.io. A deletion hides at once and
@@ -282,6 +283,12 @@ export class PackageDeletions {
     const outcome = outcomeOf(await this.run(RESTORE_VERSION, repository, args));
     if (outcome.done) await this.unqueue({ kind: 'version', repository, key: String(id) });
     return outcome;
+  }
+
+  /** Hides a tag from pulls and listings and leaves its version; see untag.ts. */
+  async untag(repository: string, tag: string, digest: string): Promise<void> {
+    const at = new Date(this.now()).toISOString();
+    await this.run(UNTAG, repository, [tag, digest, at]);
   }
 
   /** Deletes a package: its name, tags and digests are hidden from pulls and listings. */

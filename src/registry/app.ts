@@ -17,7 +17,7 @@ import type { PackageStore } from '../packages/package-store';
 import type { RequestFacts } from '../telemetry/access-log';
 import type { Metrics } from '../telemetry/metrics';
 import { answerCatalog } from './catalog';
-import { classify } from './classify';
+import { classify, isDigest } from './classify';
 import type { RegistryRoute } from './classify';
 import {
   API_VERSION,
@@ -32,6 +32,7 @@ import type { Forwarder } from './forward';
 import { acceptEveryManifest } from './manifest-accept';
 import { pushedManifest, readManifest } from './manifest-push';
 import type { UploadHandler } from './uploads';
+import { deleteTag } from './tag-deletion';
 import { answerTags } from './tags';
 import type { TagsSource } from './tags';
 
@@ -150,6 +151,10 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
     }
     if (route.kind === 'manifest' && req.method === 'PUT') {
       return pushManifest(req, res, origin, route, auth);
+    }
+    if (route.kind === 'manifest' && req.method === 'DELETE' && !isDigest(route.reference ?? '')) {
+      const tagDeletion = { registry: parts.tagsSource, deletions: parts.deletions };
+      return deleteTag(tagDeletion, route.repository ?? '', route.reference ?? '', res);
     }
     if (route.kind === 'manifest' && req.method === 'DELETE') {
       return deleteManifest(req, res, origin, route);

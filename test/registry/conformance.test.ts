@@ -4,11 +4,12 @@ import { startGateway } from '../harness/gateway';
 import type { TestGateway } from '../harness/gateway';
 import { OCI_CONFIG, OCI_MANIFEST, sha256 } from '../harness/registry-client';
 import type { RegistryClient } from '../harness/registry-client';
+import { eventually, registrySaw } from '../harness/registry-log';
 
 /**
  * Where registry 2.8 departs from OCI distribution spec 1.1 and crgate answers as the spec
- * says (docs/oci-conformance.md lists each with its test): manifest pulls that name no type,
- * the tags of a package with no tag yet, manifests sent without their type.
+ * says (docs/oci-conformance.md lists each with its test): tag deletion, manifest pulls that
+ * name no type, the tags of a package with no tag yet, manifests sent without their type.
  * The rest pins what the registry already answers right, so a change in crgate that breaks
  * it shows here.
  */
@@ -31,6 +32,174 @@ function errorCodes(body: unknown): string[] {
 function pull(client: RegistryClient, repository: string, reference: string) {
   return client.get(`/v2/${repository}/manifests/${reference}`).set('Accept', OCI_MANIFEST);
 }
+
+async function tagsOf(repository: string): Promise<string[]> {
+  return (
+    (await gw.client.get(`/v2/${repository}/tags/list`).expect(200)).body as { tags: string[] }
+  ).tags;
+}
+
+/** Pushes the same manifest under another tag. */
+async function tagAgain(repository: string, tag: string, manifest: Buffer): Promise<void> {
+  await gw.client
+    .put(`/v2/${repository}/manifests/${tag}`)
+    .set('Content-Type', OCI_MANIFEST)
+    .send(manifest.toString('utf8'))
+    .expect(201);
+}
+
+async function idOf(repository: string, digest: string): Promise<number> {
+  const version = (await gw.gateway.packages.versions(repository)).find((v) => v.digest === digest);
+  if (!version) throw new Error(`no version ${digest} in ${repository}`);
+  return version.id;
+}
+
+describe('tag deletion (spec 1.1, "Deleting tags")', () => {
+  it('untags with 202: the tag leaves pulls, tags lists, the records and the REST API, the version stays', async () => {
+    const repository = `octocat/untag-${suffix}`;
+    const { digest, manifest } = await gw.client.pushImage(repository, 'gone');
+    await tagAgain(repository, 'kept', manifest);
+
+    await gw.client.delete(`/v2/${repository}/manifests/gone`).expect(202);
+    const byTag = await pull(gw.client, repository, 'gone').expect(404);
+    await gw.client
+      .head(`/v2/${repository}/manifests/gone`)
+      .set('Accept', OCI_MANIFEST)
+      .expect(404);
+    const byDigest = await pull(gw.client, repository, digest).expect(200);
+    const versions = await gw.http
+      .get(`/api/v3/user/packages/container/${encodeURIComponent(`untag-${suffix}`)}/versions`)
+      .set('Host', gw.webHost)
+      .set('Authorization', `token ${gw.ownerToken}`)
+      .expect(200);
+
+    expect(errorCodes(byTag.body)).toEqual(['MANIFEST_UNKNOWN']);
+    expect(byDigest.headers['docker-content-digest']).toBe(digest);
+    expect(await tagsOf(repository)).toEqual(['kept']);
+    expect(await gw.gateway.packages.tags(repository)).toEqual({ kept: digest });
+    expect(versions.body.map((v: { name: string }) => v.name)).toEqual([digest]);
+    expect(versions.body[0].metadata.container.tags).toEqual(['kept']);
+  });
+
+  it('never forwards the DELETE of a tag to the registry, which would answer DIGEST_INVALID', async () => {
+    const repository = `octocat/untag-unseen-${suffix}`;
+    await gw.client.pushImage(repository, 'gone');
+
+    await gw.client.delete(`/v2/${repository}/manifests/gone`).expect(202);
+
+    // crgate asks the registry which digest the tag names; once that is logged, so is the rest.
+    expect(await eventually(() => registrySaw(`HEAD /v2/${repository}/manifests/gone`) > 0)).toBe(
+      true,
+    );
+    expect(registrySaw(`DELETE /v2/${repository}/manifests/gone`)).toBe(0);
+  });
+
+  it('answers MANIFEST_UNKNOWN for a tag deleted already or never pushed, NAME_UNKNOWN for a deleted package', async () => {
+    const repository = `octocat/untag-twice-${suffix}`;
+    await gw.client.pushImage(repository, 'once');
+    await gw.client.delete(`/v2/${repository}/manifests/once`).expect(202);
+    const gonePackage = `octocat/untag-gone-package-${suffix}`;
+    await gw.client.pushImage(gonePackage, 'only');
+    await gw.gateway.deletions.deletePackage(gonePackage);
+
+    const again = await gw.client.delete(`/v2/${repository}/manifests/once`).expect(404);
+    const never = await gw.client.delete(`/v2/${repository}/manifests/never`).expect(404);
+    const deleted = await gw.client.delete(`/v2/${gonePackage}/manifests/only`).expect(404);
+
+    expect(errorCodes(again.body)).toEqual(['MANIFEST_UNKNOWN']);
+    expect(errorCodes(never.body)).toEqual(['MANIFEST_UNKNOWN']);
+    expect(errorCodes(deleted.body)).toEqual(['NAME_UNKNOWN']);
+  });
+
+  it('shows the tag again once it is pushed again', async () => {
+    const repository = `octocat/untag-push-${suffix}`;
+    const { digest, manifest } = await gw.client.pushImage(repository, 'back');
+    await gw.client.delete(`/v2/${repository}/manifests/back`).expect(202);
+
+    await tagAgain(repository, 'back', manifest);
+
+    const pulled = await pull(gw.client, repository, 'back').expect(200);
+    expect(pulled.headers['docker-content-digest']).toBe(digest);
+    expect(await tagsOf(repository)).toEqual(['back']);
+    expect(await gw.gateway.packages.tags(repository)).toEqual({ back: digest });
+  });
+
+  it('needs delete: a token with write:packages but not delete:packages is refused, and the tag stays', async () => {
+    const repository = `octocat/untag-scope-${suffix}`;
+    await gw.client.pushImage(repository, 'stays');
+    const writer = gw.client.as({
+      username: 'octocat',
+      password: await gw.createToken('octocat', ['read:packages', 'write:packages']),
+    });
+
+    const refused = await writer.delete(`/v2/${repository}/manifests/stays`).expect(403);
+
+    expect(errorCodes(refused.body)).toEqual(['DENIED']);
+    await pull(gw.client, repository, 'stays').expect(200);
+    expect(await tagsOf(repository)).toEqual(['stays']);
+  });
+
+  it('a version deleted after one of its tags was untagged comes back without that tag', async () => {
+    const repository = `octocat/untag-restore-${suffix}`;
+    const { digest, manifest } = await gw.client.pushImage(repository, 'untagged');
+    await tagAgain(repository, 'other', manifest);
+    await gw.client.pushImage(repository, 'unrelated', { build: 'unrelated' });
+    await gw.client.delete(`/v2/${repository}/manifests/untagged`).expect(202);
+    const id = await idOf(repository, digest);
+
+    await gw.gateway.deletions.deleteVersion(repository, id);
+    const restore = await gw.gateway.deletions.restoreVersion(repository, id);
+
+    expect(restore).toEqual({ done: true });
+    await pull(gw.client, repository, 'untagged').expect(404);
+    await pull(gw.client, repository, 'other').expect(200);
+    expect(await tagsOf(repository)).toEqual(['other', 'unrelated']);
+  });
+
+  it('a tag of a deleted version is MANIFEST_UNKNOWN, and comes back with the restore', async () => {
+    const repository = `octocat/untag-deleted-${suffix}`;
+    const { digest } = await gw.client.pushImage(repository, 'withversion');
+    await gw.client.pushImage(repository, 'keep', { build: 'keep' });
+    const id = await idOf(repository, digest);
+    await gw.gateway.deletions.deleteVersion(repository, id);
+
+    const refused = await gw.client.delete(`/v2/${repository}/manifests/withversion`).expect(404);
+    await gw.gateway.deletions.restoreVersion(repository, id);
+
+    expect(errorCodes(refused.body)).toEqual(['MANIFEST_UNKNOWN']);
+    await pull(gw.client, repository, 'withversion').expect(200);
+  });
+
+  it('a restore finds the tag reused when it was pushed to another version and untagged there', async () => {
+    const repository = `octocat/untag-reused-${suffix}`;
+    const first = await gw.client.pushImage(repository, 'moving', { build: 'first' });
+    await gw.client.pushImage(repository, 'keep', { build: 'keep' });
+    const id = await idOf(repository, first.digest);
+    await gw.gateway.deletions.deleteVersion(repository, id);
+    await gw.client.pushImage(repository, 'moving', { build: 'second' });
+    await gw.client.delete(`/v2/${repository}/manifests/moving`).expect(202);
+
+    const restore = await gw.gateway.deletions.restoreVersion(repository, id);
+
+    expect(restore).toEqual({ done: false, refusal: { code: 'TAG_REUSED', tag: 'moving' } });
+    await pull(gw.client, repository, 'moving').expect(404);
+  });
+
+  it('a package deleted and restored after an untag keeps the tag hidden', async () => {
+    const repository = `octocat/untag-package-${suffix}`;
+    const { manifest } = await gw.client.pushImage(repository, 'dropped');
+    await tagAgain(repository, 'kept', manifest);
+    await gw.client.delete(`/v2/${repository}/manifests/dropped`).expect(202);
+
+    await gw.gateway.deletions.deletePackage(repository);
+    const restore = await gw.gateway.deletions.restorePackage(repository);
+
+    expect(restore).toEqual({ done: true });
+    await pull(gw.client, repository, 'dropped').expect(404);
+    await pull(gw.client, repository, 'kept').expect(200);
+    expect(await tagsOf(repository)).toEqual(['kept']);
+  });
+});
 
 describe('manifest pulls that name no media type (spec 1.1, "Pulling manifests")', () => {
   it('serves an OCI manifest to a GET without Accept, by tag and by digest', async () => {
