@@ -179,6 +179,23 @@ describe('the purge', () => {
     expect(await gw.gateway.deletions.restoreVersion(repository, 1)).toMatchObject({ done: false });
   });
 
+  it('forgets a tag untagged before its version was deleted, once the version is purged', async () => {
+    const repository = `octocat/purged-untag-${suffix}`;
+    const { digest } = await gw.client.pushImage(repository, 'untagged');
+    await gw.client.delete(`/v2/${repository}/manifests/untagged`).expect(202);
+    const hiddenBefore = await gw.gateway.deletions.hidden(repository, 'untagged');
+    await gw.gateway.deletions.deleteVersion(repository, await idOf(gw, repository, digest));
+
+    await gw.gateway.purger.purgeDue();
+
+    expect(hiddenBefore).toBe('reference');
+    expect(await gw.gateway.deletions.hidden(repository, 'untagged')).toBeUndefined();
+    await registry()
+      .get(`/v2/${repository}/manifests/untagged`)
+      .set('Accept', OCI_MANIFEST)
+      .expect(404);
+  });
+
   it('purges a deleted package: its manifests leave the registry, the name is free', async () => {
     const repository = `octocat/purged-package-${suffix}`;
     const { digest } = await gw.client.pushImage(repository, 'only');
