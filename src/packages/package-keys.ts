@@ -24,6 +24,12 @@ export const PACKAGE_KEYS = {
   deletedVersions: (repository: string) => `crgate:rec:package-deleted-versions:{${repository}}`,
   /** Hash: a deleted package's token to a snapshot of all its records. */
   trash: (repository: string) => `crgate:rec:package-trash:{${repository}}`,
+  /**
+   * Hash: `subject:D` to the JSON of the manifests pushed with subject D (referrers.ts), and
+   * `referrer:R` to the subject of manifest R. A record states what a digest's content says,
+   * so deletions leave it alone: who is listed is decided when read, from versions and hidden.
+   */
+  referrers: (repository: string) => `crgate:rec:package-referrers:{${repository}}`,
   /** Sorted set of every live package, for the catalog and namespace listings. */
   all: 'crgate:rec:packages',
   /** Counter for package and version ids. */
