@@ -26,12 +26,16 @@ import { PackageDeletions } from './packages/deletion';
 import { PackageObserver } from './packages/observe';
 import { PackageStore } from './packages/package-store';
 import { Purger, registryManifestDeleter } from './packages/purge';
+import { forgettingReferrers, ReferrerStore } from './packages/referrers';
 import { createRegistryHandler } from './registry/app';
 import { UploadSessions } from './registry/upload-sessions';
 import { createUploadStep } from './registry/uploads';
 import { createBlobReader } from './registry/blob-reader';
 import { RegistryError, registryErrorBody, writeRegistryError } from './registry/errors';
 import { createForwarder, STREAM_BUFFER_BYTES } from './registry/forward';
+import { RegistryReferrers } from './registry/referrers';
+import type { ReferrersPageBounds } from './registry/referrers';
+import { createFallbackTagReader } from './registry/referrers-tag';
 import { connectRedis, isRedisOutage } from './state/redis';
 import type { RedisClient } from './state/redis';
 import { recordRequest } from './telemetry/access-log';
@@ -50,6 +54,8 @@ export interface Gateway {
   readonly directory: FileDirectory;
   readonly packages: PackageStore;
   readonly deletions: PackageDeletions;
+  /** Manifests pushed with a subject; `referrersOf` lists a version's referrers. */
+  readonly referrers: ReferrerStore;
   readonly purger: Purger;
   /** Starts both listeners; resolves with the ports actually bound (port 0 picks one). */
   listen(): Promise<{ port: number; metricsPort: number }>;
@@ -59,6 +65,8 @@ export interface Gateway {
 
 export interface GatewayOptions {
   readonly logger?: Logger;
+  /** Page bounds of the referrers API: defaults that only a test has reason to lower. */
+  readonly referrersPage?: Partial<ReferrersPageBounds>;
 }
 
 function listenOn(server: http.Server, address: ListenAddress): Promise<number> {
@@ -219,7 +227,21 @@ export async function createGateway(
     registryTimeoutMs: config.registryTimeoutMs,
     logger,
   });
+  const referrerStore = new ReferrerStore(redis);
+  const referrers = new RegistryReferrers({
+    store: referrerStore,
+    deletions: auth.deletions,
+    packages: auth.packages,
+    fallback: createFallbackTagReader(
+      config.registryUrl,
+      config.registryTimeoutMs,
+      config.maxManifestBytes,
+    ),
+    logger,
+    page: options.referrersPage,
+  });
   const handleRegistry = createRegistryHandler({
+    referrers,
     forwarder,
     uploads,
     maxManifestBytes: config.maxManifestBytes,
@@ -240,7 +262,10 @@ export async function createGateway(
   });
   const purger = new Purger(
     redis,
-    registryManifestDeleter(config.registryUrl, config.registryTimeoutMs),
+    forgettingReferrers(
+      registryManifestDeleter(config.registryUrl, config.registryTimeoutMs),
+      referrerStore,
+    ),
     config.restoreWindowSeconds * 1000,
     logger,
   );
@@ -284,6 +309,7 @@ export async function createGateway(
     directory: auth.directory,
     packages: auth.packages,
     deletions: auth.deletions,
+    referrers: referrerStore,
     purger,
     async listen() {
       const port = await listenOn(server, config.listen);

@@ -31,6 +31,7 @@ import {
 import type { Forwarder } from './forward';
 import { acceptEveryManifest } from './manifest-accept';
 import { pushedManifest, readManifest } from './manifest-push';
+import type { RegistryReferrers } from './referrers';
 import type { UploadHandler } from './uploads';
 import { deleteTag } from './tag-deletion';
 import { answerTags } from './tags';
@@ -66,6 +67,8 @@ export interface RegistryOriginParts {
   readonly uploads: UploadHandler;
   /** Where crgate reads tag lists to page them itself. */
   readonly tagsSource: TagsSource;
+  /** The referrers API, which crgate answers itself, and its records of subjects. */
+  readonly referrers: RegistryReferrers;
   /** The largest manifest accepted (CRGATE_MAX_MANIFEST_BYTES). */
   readonly maxManifestBytes: number;
   /** Whether a failure came from Redis being away: then a 503, never a 500. */
@@ -138,6 +141,7 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
       const query = new URL(req.url ?? '/', 'http://registry').searchParams;
       return answerCatalog(parts, principal, query, res);
     }
+    if (route.kind === 'referrers') return parts.referrers.answer(route, req.url ?? '/', res);
     if (route.kind === 'tags') {
       const query = new URL(req.url ?? '/', 'http://registry').searchParams;
       const hidden = await parts.deletions.hiddenTags(route.repository ?? '');
@@ -215,6 +219,7 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
       beforeResponse: async (registryResponse) => {
         if (registryResponse.statusCode === 202) {
           await parts.observer.manifestDeleted(repository, reference);
+          await parts.referrers.deleted(repository, reference);
         }
       },
     });
@@ -241,6 +246,7 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
           registryResponse,
         );
         if (pushed) await parts.observer.manifestPushed(pushed);
+        if (pushed) await parts.referrers.pushed(pushed, registryResponse.headers);
       },
     });
   }

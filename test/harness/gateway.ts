@@ -8,7 +8,7 @@ import { transports } from 'winston';
 
 import { loadConfig } from '../../src/config';
 import { createGateway } from '../../src/server';
-import type { Gateway } from '../../src/server';
+import type { Gateway, GatewayOptions } from '../../src/server';
 import { createCrgateLogger } from '../../src/telemetry/logger';
 import type { PackageScope } from '../../src/auth/token-store';
 import { RegistryClient } from './registry-client';
@@ -79,10 +79,14 @@ export function requireEnv(name: string): string {
 /**
  * Starts crgate with the test directory. Unless `withOwnerToken` is false (for a gateway
  * whose Redis is down on purpose), it also creates octocat's token for `client`.
+ * `gatewayOptions` are createGateway's options other than the logger, such as small bounds.
  */
 export async function startGateway(
   overrides: Record<string, string> = {},
-  { withOwnerToken = true } = {},
+  {
+    withOwnerToken = true,
+    gatewayOptions = {},
+  }: { withOwnerToken?: boolean; gatewayOptions?: Omit<GatewayOptions, 'logger'> } = {},
 ): Promise<TestGateway> {
   const env = {
     CRGATE_HOSTNAME: 'localhost',
@@ -105,7 +109,7 @@ export async function startGateway(
     },
   });
   const logger = createCrgateLogger('debug', new transports.Stream({ stream: sink }));
-  const gateway = await createGateway(loadConfig(env), { logger });
+  const gateway = await createGateway(loadConfig(env), { ...gatewayOptions, logger });
   const { port, metricsPort } = await gateway.listen();
   const createToken = async (user: string, scopes: readonly PackageScope[], ssoOrgs?: string[]) =>
     (await gateway.tokens.createPat({ user, scopes, ssoOrgs })).secret;
