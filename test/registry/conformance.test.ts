@@ -342,6 +342,22 @@ describe('blobs (spec 1.1, "Mounting a blob", "Deleting Blobs", "Pulling blobs")
     );
   });
 
+  it('answers a single POST with a digest as an upload session: 202 with a Location, no blob yet', async () => {
+    const repository = `octocat/single-post-${suffix}`;
+    const data = Buffer.from('in one request');
+
+    const started = await gw.client
+      .post(`/v2/${repository}/blobs/uploads/?digest=${sha256(data)}`)
+      .set('Content-Type', 'application/octet-stream')
+      .send(data)
+      .expect(202);
+    await gw.client.head(`/v2/${repository}/blobs/${sha256(data)}`).expect(404);
+
+    expect(gw.client.localPath(started.headers.location as string)).toMatch(
+      new RegExp(`^/v2/${repository}/blobs/uploads/[0-9a-f-]{36}$`),
+    );
+  });
+
   it('deletes a blob with 202, then answers BLOB_UNKNOWN with its error body', async () => {
     const repository = `octocat/blob-delete-${suffix}`;
     const digest = await gw.client.pushBlob(repository, Buffer.from('to delete'));
