@@ -86,7 +86,7 @@ export function anonymousRole(pkg: Package | undefined): PackageRole | undefined
 }
 
 /**
- * The role of any principal on a package of `namespace`, before scopes cap it: what access
+ * The role of a principal on a package of `namespace`, before scopes cap it: what access
  * decisions start from, and what the observe step asks before a push may re-link a package.
  */
 export async function packageRole(

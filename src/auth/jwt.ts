@@ -118,7 +118,7 @@ export class TokenSigner {
     try {
       const { payload, protectedHeader } = await jwtVerify(token, (h) => this.keyFor(h), {
         // Pinning the algorithm refuses `alg: none` and HS256 made with the public key as the
-        // secret (RFC 8725 section 3.1); jose checks this before any key is looked up.
+        // secret (RFC 8725 section 3.1); jose checks this before a key is looked up.
         algorithms: [SIGNING_ALGORITHM],
         issuer: this.options.issuer,
         audience: this.options.audience,

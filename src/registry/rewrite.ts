@@ -63,7 +63,7 @@ export function stripResponseHopByHop(headers: IncomingHttpHeaders): void {
 
 /**
  * The registry origin answers no cross-origin requests: a registry configured to send CORS
- * headers (its `http.headers`) would let any web page read what a signed-in browser may pull.
+ * headers (its `http.headers`) would let every web page read what a signed-in browser may pull.
  */
 export function stripCors(headers: IncomingHttpHeaders): void {
   for (const name of Object.keys(headers)) {

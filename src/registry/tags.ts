@@ -5,7 +5,7 @@ import { nextPageLink, pageSize } from './pagination';
 
 /**
  * `GET /v2/<name>/tags/list` with `n` and `last` honoured exactly, which registry 2.8 does
- * not do: crgate reads the whole list from the registry (a list of names, small beside any
+ * not do: crgate reads the whole list from the registry (a list of names, small beside an
  * image) and answers the page itself. The registry's own refusals (`NAME_UNKNOWN`) pass
  * through as they are, but for a package crgate knows: registry 2.8 says `NAME_UNKNOWN` for a
  * repository with manifests and no tag yet, where spec 1.1 ("Listing Tags") wants a 200 with

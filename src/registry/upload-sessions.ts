@@ -3,7 +3,7 @@ import type { RedisClient } from '../state/redis';
 /**
  * The upload sessions crgate holds in front of the registry's, in Redis (DESIGN.md, "State":
  * records). The client only ever sees crgate's own upload URL; the registry's, with its
- * `_state` token, stays here. So any replica can take the next chunk, and each request is
+ * `_state` token, stays here. So every replica can take the next chunk, and each request is
  * checked against the whole session: its owner, its offset, its age and its bytes so far.
  */
 export interface UploadSession {

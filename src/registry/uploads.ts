@@ -21,7 +21,7 @@ import type { UploadEnd, UploadSession, UploadSessions } from './upload-sessions
  * upload), over sessions crgate holds itself (`upload-sessions.ts`):
  * - the client gets crgate's upload URL, `/v2/<name>/blobs/uploads/<id>`, which stays the
  *   same for the whole upload; the registry's, with its `_state`, never leaves crgate;
- * - each request is checked before any byte is forwarded: the session is the caller's and in
+ * - each request is checked before a byte is forwarded: the session is the caller's and in
  *   this repository, within its time, a chunk starts where the last one ended, and the bytes
  *   declared fit what is left of the layer limit; a body without a length is counted as it
  *   streams;

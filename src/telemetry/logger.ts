@@ -6,7 +6,7 @@ import type { LogLevel } from '../config';
 
 /**
  * Structured JSON logs, one object a line. Secrets are kept out by construction: log calls
- * name their fields, and this format replaces any field whose name says secret, at any depth,
+ * name their fields, and this format replaces every field whose name says secret, at every depth,
  * before a line is written.
  */
 const SECRET_FIELD = /authorization|password|passwd|secret|token|cookie|^pat$/i;
