@@ -10,7 +10,7 @@ import { PACKAGE_KEYS } from './package-keys';
 /**
  * The purge: once a deletion's restore window has passed, its manifests are deleted from the
  * registry (which needs `storage.delete.enabled`), and crgate forgets the deletion. The
- * registry's garbage collection then frees the blobs no manifest references still. A
+ * registry's garbage collection then frees the blobs that no manifest references. A
  * digest that was pushed again since stays in the registry.
  *
  * TODO: a push of a digest that the purge is deleting at that very moment can lose its
