@@ -254,6 +254,7 @@ export async function createGateway(
   });
   const webApp = createWebApp({
     ...auth,
+    referrers: referrerStore,
     redis,
     hostname: config.hostname,
     scheme: config.publicUrlScheme,

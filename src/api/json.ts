@@ -1,5 +1,7 @@
 import type { NamespaceKind } from '../identity/directory';
 import type { Package, PackageVersion } from '../packages/package';
+import { referrerKind } from '../packages/referrers';
+import type { ReferrerDescriptor } from '../packages/referrers';
 import type { Caller } from './access';
 import type { ApiParts } from './parts';
 
@@ -88,13 +90,31 @@ export async function packageJson(
   };
 }
 
-/** A version; `deletedAt` only for a deleted one. */
-export function versionJson(
-  urls: PackageUrls,
-  version: PackageVersion,
-  tags: readonly string[],
-  deletedAt?: string,
-) {
+/** What a version's JSON says beyond its record: its tags, and what refers to it. */
+export interface VersionFacts {
+  readonly tags: readonly string[];
+  /** Only for a version with referrers: a field of crgate's own, beside GitHub's. */
+  readonly referrers?: readonly ReferrerDescriptor[];
+  /** Only for a deleted version. */
+  readonly deletedAt?: string;
+}
+
+function referrersJson(referrers: readonly ReferrerDescriptor[]) {
+  return referrers.map((r) => ({
+    digest: r.digest,
+    media_type: r.mediaType,
+    artifact_type: r.artifactType ?? null,
+    kind: referrerKind(r.artifactType),
+  }));
+}
+
+/** A version as GitHub gives it, with its referrers when it has some. */
+export function versionJson(urls: PackageUrls, version: PackageVersion, facts: VersionFacts) {
+  const { tags, referrers = [], deletedAt } = facts;
+  const container = {
+    tags: [...tags],
+    ...(referrers.length > 0 ? { referrers: referrersJson(referrers) } : {}),
+  };
   return {
     id: version.id,
     name: version.digest,
@@ -104,7 +124,7 @@ export function versionJson(
     updated_at: version.createdAt,
     ...(deletedAt ? { deleted_at: deletedAt } : {}),
     html_url: urls.versionHtmlUrl(version.id),
-    metadata: { package_type: 'container', container: { tags: [...tags] } },
+    metadata: { package_type: 'container', container },
   };
 }
 

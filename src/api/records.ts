@@ -1,4 +1,5 @@
 import type { Package, PackageVersion } from '../packages/package';
+import { isReferrersTag } from '../packages/referrers';
 import type { ApiParts } from './parts';
 
 /**
@@ -24,7 +25,10 @@ export async function current(
   return { pkg: again ?? pkg, versions: await parts.packages.versions(repository) };
 }
 
-/** Digest to the tags that point at it, in name order. */
+/**
+ * Digest to the tags that point at it, in name order; the referrers API's stand-in tags
+ * (`sha256-<hex>`) are left out, since crgate lists referrers with their subject.
+ */
 export async function tagsByDigest(
   parts: ApiParts,
   repository: string,
@@ -33,6 +37,8 @@ export async function tagsByDigest(
   const tags = Object.entries(await parts.packages.tags(repository)).sort(([a], [b]) =>
     a.localeCompare(b),
   );
-  for (const [tag, digest] of tags) byDigest.set(digest, [...(byDigest.get(digest) ?? []), tag]);
+  for (const [tag, digest] of tags) {
+    if (!isReferrersTag(tag)) byDigest.set(digest, [...(byDigest.get(digest) ?? []), tag]);
+  }
   return byDigest;
 }

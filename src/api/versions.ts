@@ -22,17 +22,26 @@ const VERSION_PATH = `${PACKAGE_PATH}/versions/:id`;
 
 async function activeJson(parts: ApiParts, open: OpenPackage, urls: PackageUrls) {
   const { versions } = await current(parts, open.repository, open.pkg);
-  const tags = await tagsByDigest(parts, open.repository);
+  const digests = versions.map((version) => version.digest);
+  const [tags, referrers] = await Promise.all([
+    tagsByDigest(parts, open.repository),
+    parts.referrers.referrersOfAll(open.repository, digests),
+  ]);
   // Newest first; versions pushed within one millisecond in the order they were recorded.
   const newestFirst = [...versions].sort(
     (a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id,
   );
-  return newestFirst.map((version) => versionJson(urls, version, tags.get(version.digest) ?? []));
+  return newestFirst.map((version) =>
+    versionJson(urls, version, {
+      tags: tags.get(version.digest) ?? [],
+      referrers: referrers.get(version.digest),
+    }),
+  );
 }
 
 async function deletedJson(parts: ApiParts, open: OpenPackage, urls: PackageUrls) {
   const deleted = await parts.deletions.deletedVersions(open.repository);
-  return deleted.map((d) => versionJson(urls, d.version, d.tags, d.deletedAt));
+  return deleted.map((d) => versionJson(urls, d.version, { tags: d.tags, deletedAt: d.deletedAt }));
 }
 
 function isAdmin(open: OpenPackage): boolean {

@@ -1,6 +1,8 @@
 import type { Request, Response } from 'express';
 
 import type { PackageRecord, PackageVersion } from '../packages/package';
+import { isReferrersTag, referrerKind } from '../packages/referrers';
+import type { ReferrerDescriptor } from '../packages/referrers';
 import { formatBytes, formatCount, formatDate, shortDigest } from './format';
 import { html } from './html';
 import type { Html } from './html';
@@ -24,8 +26,15 @@ import type { WebParts } from './parts';
  */
 export interface VersionRow {
   readonly version: PackageVersion;
+  /** Its tags, but for the referrers API's stand-ins (`sha256-<hex>`), which crgate replaces. */
   readonly tags: readonly string[];
   readonly downloads: number;
+  /** Signatures, SBOMs and attestations pushed with this version as their subject. */
+  readonly referrers: readonly ReferrerDescriptor[];
+  /** For a referrer, the digest of its subject. */
+  readonly subject?: string;
+  /** Whether the version is only a referrers API stand-in: tagged, and only `sha256-<hex>`. */
+  readonly standIn: boolean;
 }
 
 interface PageData {
@@ -51,19 +60,27 @@ export async function versionRows(parts: WebParts, repository: string): Promise<
     await parts.packages.assignIds(repository);
     versions = await parts.packages.versions(repository);
   }
-  const [tags, downloads] = await Promise.all([
+  const digests = versions.map((version) => version.digest);
+  const [tags, downloads, referrers, subjects] = await Promise.all([
     parts.packages.tags(repository),
     parts.packages.downloads(repository),
+    parts.referrers.referrersOfAll(repository, digests),
+    parts.referrers.subjectsOf(repository, digests),
   ]);
 
   const tagsOf = new Map<string, string[]>();
+  const standIns = new Set<string>();
   for (const [tag, digest] of Object.entries(tags)) {
-    tagsOf.set(digest, [...(tagsOf.get(digest) ?? []), tag]);
+    if (isReferrersTag(tag)) standIns.add(digest);
+    else tagsOf.set(digest, [...(tagsOf.get(digest) ?? []), tag]);
   }
   return versions.map((version) => ({
     version,
     tags: (tagsOf.get(version.digest) ?? []).sort(tagOrder),
+    standIn: standIns.has(version.digest) && !tagsOf.has(version.digest),
     downloads: downloads[version.digest] ?? 0,
+    referrers: referrers.get(version.digest) ?? [],
+    subject: subjects.get(version.digest),
   }));
 }
 
@@ -87,6 +104,22 @@ function pullCommands(data: PageData): Html {
     <pre class="command"><code>docker pull ${image}@${target.digest}</code></pre>`;
 }
 
+/** A version's referrers under its tags: what each is, and its digest. */
+function referrerList(referrers: readonly ReferrerDescriptor[]): Html | false {
+  return (
+    referrers.length > 0 &&
+    html`<ul class="referrers" aria-label="Referrers">
+      ${referrers.map(
+        (referrer) =>
+          html`<li title="${referrer.artifactType ?? referrer.mediaType}">
+            ${referrerKind(referrer.artifactType)}
+            <code title="${referrer.digest}">${shortDigest(referrer.digest)}…</code>
+          </li>`,
+      )}
+    </ul>`
+  );
+}
+
 function versionRow(row: VersionRow): Html {
   const { version } = row;
   const tags = row.tags.length
@@ -97,7 +130,7 @@ function versionRow(row: VersionRow): Html {
     : html`<span class="muted">single platform</span>`;
 
   return html`<tr id="version-${version.id}">
-    <td>${tags}</td>
+    <td>${tags}${referrerList(row.referrers)}</td>
     <td><code title="${version.digest}">${shortDigest(version.digest)}…</code></td>
     <td>${formatDate(version.createdAt)}</td>
     <td class="number">${formatBytes(version.size)}</td>
@@ -193,7 +226,11 @@ export function packagePage(parts: WebParts, route: NamespaceRoute) {
       namespace && name ? await visiblePackage(parts, req, namespace, name) : undefined;
     if (!visible) return sendNotFound(req, res);
 
-    const rows = await versionRows(parts, visible.repository);
+    const all = await versionRows(parts, visible.repository);
+    // A referrer shows under its subject, not as a version of its own, when both are here;
+    // a referrers API stand-in (its index under a sha256-<hex> tag) not at all.
+    const digests = new Set(all.map((row) => row.version.digest));
+    const rows = all.filter((row) => !row.standIn && !(row.subject && digests.has(row.subject)));
     const data = {
       route,
       record: visible.pkg.record,

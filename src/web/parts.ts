@@ -10,6 +10,7 @@ import type { TokenStore } from '../auth/token-store';
 import type { Directory } from '../identity/directory';
 import type { PackageDeletions } from '../packages/deletion';
 import type { PackageStore } from '../packages/package-store';
+import type { ReferrerStore } from '../packages/referrers';
 import { isRedisOutage } from '../state/redis';
 import type { RedisClient } from '../state/redis';
 
@@ -20,6 +21,8 @@ export interface WebParts {
   readonly passwords: PasswordChecker;
   readonly packages: PackageStore;
   readonly deletions: PackageDeletions;
+  /** Signatures, SBOMs and attestations pushed with a subject, shown with their subject. */
+  readonly referrers: ReferrerStore;
   /** For sessions of signed-in users, which are records of the web origin only. */
   readonly redis: RedisClient;
   readonly addressOf: (req: IncomingMessage) => string;

@@ -28,6 +28,7 @@ a { color: var(--link); }
 :focus-visible { outline: 2px solid var(--focus); outline-offset: 2px; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.875em; }
 .skip { position: absolute; left: -10000px; }
+.referrers { list-style: none; margin: 0.25rem 0 0; padding: 0; font-size: 0.875em; color: var(--muted); }
 .skip:focus { left: 1rem; top: 1rem; background: var(--bg); padding: 0.5rem; z-index: 1; }
 .site-header {
   display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; justify-content: space-between;
