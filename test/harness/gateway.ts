@@ -61,6 +61,8 @@ export interface TestGateway {
   readonly http: ReturnType<typeof request>;
   /** A new personal access token. */
   createToken(user: string, scopes: readonly PackageScope[], ssoOrgs?: string[]): Promise<string>;
+  /** The id crgate gave the version of `digest`; throws when there is none. */
+  versionId(repository: string, digest: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -127,6 +129,12 @@ export async function startGateway(
     client: new RegistryClient(port, registryHost, { username: 'octocat', password: ownerToken }),
     http: request(`http://127.0.0.1:${port}`),
     createToken,
+    async versionId(repository, digest) {
+      const versions = await gateway.packages.versions(repository);
+      const version = versions.find((v) => v.digest === digest);
+      if (!version) throw new Error(`no version ${digest} in ${repository}`);
+      return version.id;
+    },
     close: async () => {
       await gateway.close();
     },

@@ -48,12 +48,6 @@ async function tagAgain(repository: string, tag: string, manifest: Buffer): Prom
     .expect(201);
 }
 
-async function idOf(repository: string, digest: string): Promise<number> {
-  const version = (await gw.gateway.packages.versions(repository)).find((v) => v.digest === digest);
-  if (!version) throw new Error(`no version ${digest} in ${repository}`);
-  return version.id;
-}
-
 describe('tag deletion (spec 1.1, "Deleting tags")', () => {
   it('untags with 202: the tag leaves pulls, tags lists, the records and the REST API, the version stays', async () => {
     const repository = `octocat/untag-${suffix}`;
@@ -145,7 +139,7 @@ describe('tag deletion (spec 1.1, "Deleting tags")', () => {
     await tagAgain(repository, 'other', manifest);
     await gw.client.pushImage(repository, 'unrelated', { build: 'unrelated' });
     await gw.client.delete(`/v2/${repository}/manifests/untagged`).expect(202);
-    const id = await idOf(repository, digest);
+    const id = await gw.versionId(repository, digest);
 
     await gw.gateway.deletions.deleteVersion(repository, id);
     const restore = await gw.gateway.deletions.restoreVersion(repository, id);
@@ -160,7 +154,7 @@ describe('tag deletion (spec 1.1, "Deleting tags")', () => {
     const repository = `octocat/untag-deleted-${suffix}`;
     const { digest } = await gw.client.pushImage(repository, 'withversion');
     await gw.client.pushImage(repository, 'keep', { build: 'keep' });
-    const id = await idOf(repository, digest);
+    const id = await gw.versionId(repository, digest);
     await gw.gateway.deletions.deleteVersion(repository, id);
 
     const refused = await gw.client.delete(`/v2/${repository}/manifests/withversion`).expect(404);
@@ -174,7 +168,7 @@ describe('tag deletion (spec 1.1, "Deleting tags")', () => {
     const repository = `octocat/untag-reused-${suffix}`;
     const first = await gw.client.pushImage(repository, 'moving', { build: 'first' });
     await gw.client.pushImage(repository, 'keep', { build: 'keep' });
-    const id = await idOf(repository, first.digest);
+    const id = await gw.versionId(repository, first.digest);
     await gw.gateway.deletions.deleteVersion(repository, id);
     await gw.client.pushImage(repository, 'moving', { build: 'second' });
     await gw.client.delete(`/v2/${repository}/manifests/moving`).expect(202);

@@ -5,8 +5,7 @@ import request from 'supertest';
 import { requireEnv, startGateway } from '../harness/gateway';
 import type { TestGateway } from '../harness/gateway';
 import { OCI_MANIFEST } from '../harness/registry-client';
-import { startRedis } from '../harness/services';
-import type { Service } from '../harness/services';
+import { usePurgingGateway } from '../harness/purging-gateway';
 
 /**
  * What registry clients see of deletions, through crgate in front of the real registry:
@@ -18,12 +17,6 @@ const registry = () => request(requireEnv('TEST_REGISTRY_URL'));
 
 function errorCodes(body: unknown): string[] {
   return ((body as { errors?: { code: string }[] }).errors ?? []).map((e) => e.code);
-}
-
-async function idOf(gw: TestGateway, repository: string, digest: string): Promise<number> {
-  const version = (await gw.gateway.packages.versions(repository)).find((v) => v.digest === digest);
-  if (!version) throw new Error(`no version ${digest} in ${repository}`);
-  return version.id;
 }
 
 describe('deletions seen through the registry origin', () => {
@@ -38,7 +31,7 @@ describe('deletions seen through the registry origin', () => {
     const repository = `octocat/gone-version-${suffix}`;
     const kept = await gw.client.pushImage(repository, 'kept', { build: 'kept' });
     const gone = await gw.client.pushImage(repository, 'gone', { build: 'gone' });
-    const id = await idOf(gw, repository, gone.digest);
+    const id = await gw.versionId(repository, gone.digest);
 
     await gw.gateway.deletions.deleteVersion(repository, id);
     const byTag = await gw.client
@@ -130,37 +123,27 @@ describe('deletions seen through the registry origin', () => {
 });
 
 describe('the purge', () => {
-  let redis: Service;
-  let gw: TestGateway;
-
-  beforeAll(async () => {
-    // A Redis of its own, so that the purge sees no other test's deletions, and a restore
-    // window of zero: every deletion is due for the purge at once.
-    redis = await startRedis();
-    gw = await startGateway({
-      CRGATE_REDIS_URL: redis.url,
-      CRGATE_RESTORE_WINDOW_SECONDS: '0',
-      CRGATE_PURGE_INTERVAL_SECONDS: '0',
-    });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await redis.stop();
-  });
+  const purging = usePurgingGateway();
 
   it('deletes purged manifests from the registry, but not a digest pushed again', async () => {
     const repository = `octocat/purged-${suffix}`;
-    const gone = await gw.client.pushImage(repository, 'gone', { build: 'gone' });
-    const back = await gw.client.pushImage(repository, 'back', { build: 'back' });
-    await gw.gateway.deletions.deleteVersion(repository, await idOf(gw, repository, gone.digest));
-    await gw.gateway.deletions.deleteVersion(repository, await idOf(gw, repository, back.digest));
-    await gw.client
+    const gone = await purging.gw.client.pushImage(repository, 'gone', { build: 'gone' });
+    const back = await purging.gw.client.pushImage(repository, 'back', { build: 'back' });
+    await purging.gw.gateway.deletions.deleteVersion(
+      repository,
+      await purging.gw.versionId(repository, gone.digest),
+    );
+    await purging.gw.gateway.deletions.deleteVersion(
+      repository,
+      await purging.gw.versionId(repository, back.digest),
+    );
+    await purging.gw.client
       .put(`/v2/${repository}/manifests/again`)
       .set('Content-Type', OCI_MANIFEST)
       .send(back.manifest.toString('utf8'))
       .expect(201);
 
-    const report = await gw.gateway.purger.purgeDue();
+    const report = await purging.gw.gateway.purger.purgeDue();
 
     expect(report).toEqual({ purged: 2, failed: 0 });
     await registry()
@@ -171,25 +154,30 @@ describe('the purge', () => {
       .get(`/v2/${repository}/manifests/${back.digest}`)
       .set('Accept', OCI_MANIFEST)
       .expect(200);
-    await gw.client
+    await purging.gw.client
       .get(`/v2/${repository}/manifests/again`)
       .set('Accept', OCI_MANIFEST)
       .expect(200);
-    expect(await gw.gateway.deletions.deletedVersions(repository)).toEqual([]);
-    expect(await gw.gateway.deletions.restoreVersion(repository, 1)).toMatchObject({ done: false });
+    expect(await purging.gw.gateway.deletions.deletedVersions(repository)).toEqual([]);
+    expect(await purging.gw.gateway.deletions.restoreVersion(repository, 1)).toMatchObject({
+      done: false,
+    });
   });
 
   it('forgets a tag untagged before its version was deleted, once the version is purged', async () => {
     const repository = `octocat/purged-untag-${suffix}`;
-    const { digest } = await gw.client.pushImage(repository, 'untagged');
-    await gw.client.delete(`/v2/${repository}/manifests/untagged`).expect(202);
-    const hiddenBefore = await gw.gateway.deletions.hidden(repository, 'untagged');
-    await gw.gateway.deletions.deleteVersion(repository, await idOf(gw, repository, digest));
+    const { digest } = await purging.gw.client.pushImage(repository, 'untagged');
+    await purging.gw.client.delete(`/v2/${repository}/manifests/untagged`).expect(202);
+    const hiddenBefore = await purging.gw.gateway.deletions.hidden(repository, 'untagged');
+    await purging.gw.gateway.deletions.deleteVersion(
+      repository,
+      await purging.gw.versionId(repository, digest),
+    );
 
-    await gw.gateway.purger.purgeDue();
+    await purging.gw.gateway.purger.purgeDue();
 
     expect(hiddenBefore).toBe('reference');
-    expect(await gw.gateway.deletions.hidden(repository, 'untagged')).toBeUndefined();
+    expect(await purging.gw.gateway.deletions.hidden(repository, 'untagged')).toBeUndefined();
     await registry()
       .get(`/v2/${repository}/manifests/untagged`)
       .set('Accept', OCI_MANIFEST)
@@ -198,18 +186,18 @@ describe('the purge', () => {
 
   it('purges a deleted package: its manifests leave the registry, the name is free', async () => {
     const repository = `octocat/purged-package-${suffix}`;
-    const { digest } = await gw.client.pushImage(repository, 'only');
-    await gw.gateway.deletions.deletePackage(repository);
+    const { digest } = await purging.gw.client.pushImage(repository, 'only');
+    await purging.gw.gateway.deletions.deletePackage(repository);
 
-    await gw.gateway.purger.purgeDue();
+    await purging.gw.gateway.purger.purgeDue();
 
     await registry()
       .get(`/v2/${repository}/manifests/${digest}`)
       .set('Accept', OCI_MANIFEST)
       .expect(404);
-    expect(await gw.gateway.deletions.deletedPackages(repository)).toEqual([]);
-    expect(await gw.gateway.deletions.hidden(repository, 'only')).toBeUndefined();
-    expect(await gw.gateway.deletions.restorePackage(repository)).toEqual({
+    expect(await purging.gw.gateway.deletions.deletedPackages(repository)).toEqual([]);
+    expect(await purging.gw.gateway.deletions.hidden(repository, 'only')).toBeUndefined();
+    expect(await purging.gw.gateway.deletions.restorePackage(repository)).toEqual({
       done: false,
       refusal: { code: 'NOT_FOUND' },
     });

@@ -6,8 +6,7 @@ import { direct, pushArtifact, pushImage, pushManifest, viaCrgate } from '../har
 import type { Descriptor, Target } from '../harness/artifacts';
 import { OCI_MANIFEST } from '../harness/registry-client';
 import type { RegistryClient } from '../harness/registry-client';
-import { startRedis } from '../harness/services';
-import type { Service } from '../harness/services';
+import { usePurgingGateway } from '../harness/purging-gateway';
 
 /**
  * The OCI 1.1 referrers API that crgate serves over registry 2.8, through crgate in front of
@@ -32,12 +31,6 @@ async function listed(client: RegistryClient, repository: string, digest: string
 
 function errorCodes(body: unknown): string[] {
   return ((body as { errors?: { code: string }[] }).errors ?? []).map((e) => e.code);
-}
-
-async function idOf(gw: TestGateway, repository: string, digest: string): Promise<number> {
-  const version = (await gw.gateway.packages.versions(repository)).find((v) => v.digest === digest);
-  if (!version) throw new Error(`no version ${digest} in ${repository}`);
-  return version.id;
 }
 
 const byDigest = (a: Descriptor, b: Descriptor) => (a.digest < b.digest ? -1 : 1);
@@ -198,8 +191,8 @@ describe('the referrers API', () => {
     const repository = `octocat/refs-deleted-${suffix}`;
     const image = await pushImage(gw.client, repository, 'v1');
     const sbom = await pushArtifact(crgate, repository, image, { artifactType: SBOM });
-    const imageId = await idOf(gw, repository, image.digest);
-    const sbomId = await idOf(gw, repository, sbom.descriptor.digest);
+    const imageId = await gw.versionId(repository, image.digest);
+    const sbomId = await gw.versionId(repository, sbom.descriptor.digest);
     const list = () => listed(gw.client, repository, image.digest);
 
     await gw.gateway.deletions.deleteVersion(repository, imageId);
@@ -314,7 +307,10 @@ describe('the referrers API', () => {
     const sbom = await pushArtifact(crgate, repository, image, { artifactType: SBOM });
 
     const listedBefore = await gw.gateway.referrers.referrersOf(repository, image.digest);
-    await gw.gateway.deletions.deleteVersion(repository, await idOf(gw, repository, image.digest));
+    await gw.gateway.deletions.deleteVersion(
+      repository,
+      await gw.versionId(repository, image.digest),
+    );
     const listedAfter = await gw.gateway.referrers.referrersOf(repository, image.digest);
 
     expect(listedBefore).toEqual([{ ...sbom.descriptor, artifactType: SBOM }]);
@@ -354,42 +350,29 @@ describe('referrers pages', () => {
 });
 
 describe('referrers and the purge', () => {
-  let redis: Service;
-  let gw: TestGateway;
-
-  beforeAll(async () => {
-    // A Redis of its own, so that the purge sees no other test's deletions, and a restore
-    // window of zero: every deletion is due for the purge at once.
-    redis = await startRedis();
-    gw = await startGateway({
-      CRGATE_REDIS_URL: redis.url,
-      CRGATE_RESTORE_WINDOW_SECONDS: '0',
-      CRGATE_PURGE_INTERVAL_SECONDS: '0',
-    });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await redis.stop();
-  });
+  const purging = usePurgingGateway();
 
   it('forgets a purged version that the fallback tag listed, so it does not come back', async () => {
     const repository = `octocat/refs-purged-${suffix}`;
-    const image = await pushImage(gw.client, repository, 'v1');
-    const sbom = await pushArtifact(viaCrgate(gw.client), repository, image, {
+    const image = await pushImage(purging.gw.client, repository, 'v1');
+    const sbom = await pushArtifact(viaCrgate(purging.gw.client), repository, image, {
       artifactType: SBOM,
     });
     // As a crgate from before referrers left it: the version recorded, the referrer not, and
     // the client's fallback tag listing it.
-    await gw.gateway.redis.del(`crgate:rec:package-referrers:{${repository}}`);
+    await purging.gw.gateway.redis.del(`crgate:rec:package-referrers:{${repository}}`);
     const tag = `sha256-${image.digest.slice('sha256:'.length)}`;
     const entry = { ...sbom.descriptor, artifactType: SBOM };
     const fallback = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [entry] };
     await pushManifest(direct, repository, fallback, tag);
-    const fromTag = await listed(gw.client, repository, image.digest);
+    const fromTag = await listed(purging.gw.client, repository, image.digest);
 
-    await gw.gateway.deletions.deleteVersion(repository, await idOf(gw, repository, entry.digest));
-    const report = await gw.gateway.purger.purgeDue();
-    const afterPurge = await listed(gw.client, repository, image.digest);
+    await purging.gw.gateway.deletions.deleteVersion(
+      repository,
+      await purging.gw.versionId(repository, entry.digest),
+    );
+    const report = await purging.gw.gateway.purger.purgeDue();
+    const afterPurge = await listed(purging.gw.client, repository, image.digest);
 
     expect(fromTag).toEqual([entry]);
     expect(report).toEqual({ purged: 1, failed: 0 });
