@@ -18,7 +18,9 @@ npx jest --ci --json --outputFile="$results" "$@" || status=$?
 # One closing line in the plain form CI reads: "N passed, N failed, N skipped".
 [ -s "$results" ] && node -e '
   const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
-  console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  // A file that failed to run counts as a failure: its tests never ran.
+  const failed = r.numFailedTests + r.numRuntimeErrorTestSuites;
+  console.log(`jest: ${r.numPassedTests} passed, ${failed} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 ' "$results"
 rm -f "$results"
 exit "$status"

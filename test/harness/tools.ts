@@ -35,6 +35,9 @@ export async function run(
       maxBuffer: MAX_OUTPUT_BYTES,
       encoding: 'utf8',
     });
+    // A tool that exits without reading its input closes the pipe first; its exit status,
+    // not the EPIPE of writing to it, says how it went.
+    running.child.stdin?.on('error', () => {});
     running.child.stdin?.end(input);
     const { stdout, stderr } = await running;
     return { stdout, stderr };
