@@ -137,16 +137,17 @@ export class PackageObserver {
     }
   }
 
-  /** After the registry deleted a manifest (by digest) or a tag, the records follow. */
-  async manifestDeleted(repository: string, reference: string): Promise<void> {
-    const { store } = this.parts;
+  /**
+   * After the registry deleted a manifest by digest, the records follow. A delete by tag never
+   * reaches the registry: crgate untags itself (registry/tag-deletion.ts).
+   */
+  async manifestDeleted(repository: string, digest: string): Promise<void> {
     try {
-      if (isDigest(reference)) await store.forgetVersion(repository, reference);
-      else await store.forgetTag(repository, reference);
+      await this.parts.store.forgetVersion(repository, digest);
     } catch (error) {
       this.parts.logger.error('package record not updated after a manifest delete', {
         repository,
-        reference,
+        digest,
         error: String(error),
       });
     }
