@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import type { RedisClient } from '../state/redis';
+import { deletedNamesIn, indexDeletedName, unindexDeletedName } from './deleted-names';
 import { PACKAGE_KEYS, packageKeys } from './package-keys';
 import { accessOf, recordOf } from './package-store';
 import type { Package, PackageVersion } from './package';
@@ -210,11 +211,6 @@ export function parsePurgeMember(member: string): PurgeItem {
   return { kind, repository, key };
 }
 
-/** A Redis MATCH pattern that matches `text` literally. */
-function globLiteral(text: string): string {
-  return text.replace(/[*?[\\]/g, (char) => `\\${char}`);
-}
-
 function outcomeOf(reply: unknown): Outcome {
   const [code, tag] = String(reply).split(' ', 2) as [string, string?];
   if (code === 'DONE') return { done: true };
@@ -301,6 +297,7 @@ export class PackageDeletions {
     const outcome = outcomeOf(await this.run(DELETE_PACKAGE, repository, args));
     if (!outcome.done) return outcome;
     await this.redis.zrem(PACKAGE_KEYS.all, repository);
+    await indexDeletedName(this.redis, repository);
     return { ...outcome, token };
   }
 
@@ -312,6 +309,7 @@ export class PackageDeletions {
     if (!outcome.done) return outcome;
 
     await this.redis.zadd(PACKAGE_KEYS.all, 0, repository);
+    await unindexDeletedName(this.redis, repository);
     await this.unqueue({ kind: 'package', repository, key: chosen });
     // The versions deleted before the package wait for the purge again.
     for (const [id, json] of Object.entries(await this.deletedVersionsHash(repository))) {
@@ -347,43 +345,10 @@ export class PackageDeletions {
 
   /**
    * The names of the namespace's deleted packages that may still be restored or purged, in
-   * name order. The purge queue is their index: every package deletion is queued before it
-   * happens and leaves the queue only when restored or purged, so no second index has to
-   * agree with the deletion scripts, and deletions from before this method are found too.
-   * A queued deletion that was refused has no snapshot in the trash, and is left out.
-   *
-   * TODO: this scans the whole queue, every namespace's deletions within the restore window;
-   * a per-namespace sorted set written beside the queue would make it the namespace's own.
+   * name order, from the namespace's index (deleted-names.ts).
    */
-  async deletedNames(namespace: string): Promise<string[]> {
-    const names = new Set<string>();
-    const pattern = `package ${globLiteral(namespace)}/*`;
-    let cursor = '0';
-    do {
-      const [next, flat] = await this.redis.zscan(
-        PACKAGE_KEYS.purgeQueue,
-        cursor,
-        'MATCH',
-        pattern,
-        'COUNT',
-        500,
-      );
-      // ZSCAN answers member, score, member, score, ...
-      for (let i = 0; i < flat.length; i += 2) {
-        names.add(parsePurgeMember(flat[i] ?? '').repository);
-      }
-      cursor = next;
-    } while (cursor !== '0');
-
-    const repositories = [...names].sort();
-    const kept = await Promise.all(
-      repositories.map(
-        async (repository) => (await this.redis.hlen(PACKAGE_KEYS.trash(repository))) > 0,
-      ),
-    );
-    return repositories
-      .filter((_, i) => kept[i])
-      .map((repository) => repository.slice(namespace.length + 1));
+  deletedNames(namespace: string): Promise<string[]> {
+    return deletedNamesIn(this.redis, namespace);
   }
 
   /**

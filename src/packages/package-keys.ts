@@ -32,6 +32,12 @@ export const PACKAGE_KEYS = {
   referrers: (repository: string) => `crgate:rec:package-referrers:{${repository}}`,
   /** Sorted set of every live package, for the catalog and namespace listings. */
   all: 'crgate:rec:packages',
+  /**
+   * Sorted set of a namespace's repositories with deletions in their trash, in name order, for
+   * the deleted packages page. It lives in the namespace's slot, so the deletion scripts cannot
+   * write it: deleted-names.ts updates it after them, and readers check the trash.
+   */
+  deletedNames: (namespace: string) => `crgate:rec:deleted-packages:{${namespace}}`,
   /** Counter for package and version ids. */
   nextId: 'crgate:rec:next-id',
   /** Sorted set of deletions by time, for the purge. */

@@ -5,6 +5,7 @@ import type { Logger } from 'winston';
 import type { RedisClient } from '../state/redis';
 import { parseDeletedVersion, parsePurgeMember, snapshotPairs } from './deletion';
 import type { DeletedPackageSnapshot, PurgeItem } from './deletion';
+import { unindexDeletedName } from './deleted-names';
 import { PACKAGE_KEYS } from './package-keys';
 
 /**
@@ -127,13 +128,21 @@ export class Purger {
       return this.purgeDigests(item, [digest], key, item.key);
     }
     const json = await this.redis.hget(PACKAGE_KEYS.trash(item.repository), item.key);
-    if (json === null) return true;
+    if (json === null) return this.forgetName(item.repository);
     const snapshot = JSON.parse(json) as DeletedPackageSnapshot;
     const digests = [
       ...snapshotPairs(snapshot.versions).map(([digest]) => digest),
       ...snapshotPairs(snapshot.deleted).map(([, v]) => parseDeletedVersion(v).version.digest),
     ];
-    return this.purgeDigests(item, digests, PACKAGE_KEYS.trash(item.repository), item.key);
+    const trash = PACKAGE_KEYS.trash(item.repository);
+    if (!(await this.purgeDigests(item, digests, trash, item.key))) return false;
+    return this.forgetName(item.repository);
+  }
+
+  /** After a package deletion left the trash: what the name kept only for its deletions. */
+  private async forgetName(repository: string): Promise<true> {
+    await unindexDeletedName(this.redis, repository);
+    return true;
   }
 
   /** Deletes the digests no live version holds from the registry, then forgets the deletion. */

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 
 import { PackageDeletions } from '../../src/packages/deletion';
 import type { DeletionOptions } from '../../src/packages/deletion';
+import { PACKAGE_KEYS } from '../../src/packages/package-keys';
 import { PackageStore } from '../../src/packages/package-store';
 import { requireEnv } from '../harness/gateway';
 
@@ -226,5 +227,30 @@ describe('package deletion (real Redis)', () => {
     await limited.restorePackage(`${namespace}/back`);
 
     expect(await limited.deletedNames(namespace)).toEqual(['app/gone', 'gone']);
+  });
+
+  it('keeps naming a package whose latest deletion was restored while an older one is left', async () => {
+    const namespace = `ns${randomBytes(4).toString('hex')}`;
+    const repository = `${namespace}/twice`;
+    await publish(repository, 1);
+    await deletions().deletePackage(repository);
+    await publish(repository, 2);
+    await deletions().deletePackage(repository);
+
+    const restored = await deletions().restorePackage(repository);
+
+    expect(restored).toEqual({ done: true });
+    expect(await deletions().deletedNames(namespace)).toEqual(['twice']);
+    expect(await redis.zrange(PACKAGE_KEYS.deletedNames(namespace), 0, -1)).toEqual([repository]);
+  });
+
+  it('leaves out a name the index kept after its trash emptied, as a crash would leave it', async () => {
+    const namespace = `ns${randomBytes(4).toString('hex')}`;
+    await publish(`${namespace}/kept`, 1);
+    await deletions().deletePackage(`${namespace}/kept`);
+    // As a crash between a restore's script and the index would leave it.
+    await redis.zadd(PACKAGE_KEYS.deletedNames(namespace), 0, `${namespace}/restored`);
+
+    expect(await deletions().deletedNames(namespace)).toEqual(['kept']);
   });
 });

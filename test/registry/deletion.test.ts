@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import request from 'supertest';
 
+import { PACKAGE_KEYS } from '../../src/packages/package-keys';
 import { requireEnv, startGateway } from '../harness/gateway';
 import type { TestGateway } from '../harness/gateway';
 import { OCI_MANIFEST } from '../harness/registry-client';
@@ -201,5 +202,23 @@ describe('the purge', () => {
       done: false,
       refusal: { code: 'NOT_FOUND' },
     });
+  });
+
+  it("takes a purged package out of its namespace's deleted names", async () => {
+    const repository = `octocat/purged-name-${suffix}`;
+    const index = PACKAGE_KEYS.deletedNames('octocat');
+    await purging.gw.client.pushImage(repository, 'only');
+    await purging.gw.gateway.deletions.deletePackage(repository);
+    const namedBefore = await purging.gw.gateway.deletions.deletedNames('octocat');
+    const indexedBefore = await purging.gw.gateway.redis.zscore(index, repository);
+
+    await purging.gw.gateway.purger.purgeDue();
+
+    expect(namedBefore).toContain(`purged-name-${suffix}`);
+    expect(indexedBefore).toBe('0');
+    expect(await purging.gw.gateway.deletions.deletedNames('octocat')).not.toContain(
+      `purged-name-${suffix}`,
+    );
+    expect(await purging.gw.gateway.redis.zscore(index, repository)).toBeNull();
   });
 });
