@@ -7,6 +7,7 @@ import { parseDeletedVersion, parsePurgeMember, snapshotPairs } from './deletion
 import type { DeletedPackageSnapshot, PurgeItem } from './deletion';
 import { unindexDeletedName } from './deleted-names';
 import { PACKAGE_KEYS } from './package-keys';
+import { forgetOrphanedReferrers } from './referrers';
 
 /**
  * The purge: once a deletion's restore window has passed, its manifests are deleted from the
@@ -142,6 +143,7 @@ export class Purger {
   /** After a package deletion left the trash: what the name kept only for its deletions. */
   private async forgetName(repository: string): Promise<true> {
     await unindexDeletedName(this.redis, repository);
+    await forgetOrphanedReferrers(this.redis, repository);
     return true;
   }
 

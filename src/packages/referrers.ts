@@ -77,6 +77,13 @@ record.referrers[ARGV[1]] = nil
 redis.call('HSET', KEYS[1], 'subject:' .. subject, cjson.encode(record))
 return 1`;
 
+// Drops the referrers of a name nothing is left of: KEYS record, trash, referrers. A package
+// published again under the name keeps them, and so does a deletion left in the trash, whose
+// restore brings its referrers back as versions.
+const FORGET_ORPHANED = `
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+return redis.call('DEL', KEYS[3])`;
+
 const REFERRER_TYPES: ReadonlySet<string> = new Set([OCI_MANIFEST, OCI_INDEX]);
 
 /**
@@ -244,6 +251,23 @@ export class ReferrerStore {
       (referrer, i) => versions[i] != null || (referrer.fromTag === true && hidden[i] == null),
     );
   }
+}
+
+/**
+ * Once the purge forgot a package deletion, drops the package's referrers if no live package
+ * and no other deletion has the name, since nothing could list them again. A referrer read from
+ * a fallback tag the registry still holds is read again on the next listing.
+ */
+export async function forgetOrphanedReferrers(
+  redis: RedisClient,
+  repository: string,
+): Promise<void> {
+  const keys = [
+    PACKAGE_KEYS.record(repository),
+    PACKAGE_KEYS.trash(repository),
+    PACKAGE_KEYS.referrers(repository),
+  ];
+  await redis.eval(FORGET_ORPHANED, keys.length, ...keys);
 }
 
 /**

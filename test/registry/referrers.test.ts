@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
+import { PackageDeletions } from '../../src/packages/deletion';
+import { PACKAGE_KEYS } from '../../src/packages/package-keys';
 import { startGateway } from '../harness/gateway';
 import type { TestGateway } from '../harness/gateway';
 import { direct, pushArtifact, pushImage, pushManifest, viaCrgate } from '../harness/artifacts';
@@ -19,6 +21,7 @@ const SIGNATURE = 'application/vnd.example.signature.v1+json';
 // In a query, a bare `+` is a space.
 const SBOM_QUERY = encodeURIComponent(SBOM);
 const suffix = randomUUID().slice(0, 8);
+const DAY_MS = 24 * 3600 * 1000;
 
 function listing(client: RegistryClient, repository: string, digest: string, query = '') {
   return client.get(`/v2/${repository}/referrers/${digest}${query}`);
@@ -377,5 +380,54 @@ describe('referrers and the purge', () => {
     expect(fromTag).toEqual([entry]);
     expect(report).toEqual({ purged: 1, failed: 0 });
     expect(afterPurge).toEqual([]);
+  });
+
+  it('forgets a purged package’s referrers once no package or deletion of its name is left', async () => {
+    const repository = `octocat/refs-purged-package-${suffix}`;
+    const crgate = viaCrgate(purging.gw.client);
+    const { redis, purger } = purging.gw.gateway;
+    // Deletions a day apart, so that a purge can be due for the first and not the second.
+    const deletionsAt = (ms: number) =>
+      new PackageDeletions(redis, {
+        restoreWindowMs: 0,
+        publicDeleteMaxDownloads: 5000,
+        now: () => ms,
+      });
+    const at = Date.now();
+    const first = await pushImage(purging.gw.client, repository, 'v1');
+    await pushArtifact(crgate, repository, first, { artifactType: SBOM });
+    await deletionsAt(at).deletePackage(repository);
+    const second = await pushImage(purging.gw.client, repository, 'v2');
+    await pushArtifact(crgate, repository, second, { artifactType: SBOM });
+    await deletionsAt(at + DAY_MS).deletePackage(repository);
+
+    await purger.purgeDue(at);
+    const whileOneIsLeft = await redis.exists(PACKAGE_KEYS.referrers(repository));
+    const left = await purging.gw.gateway.deletions.deletedPackages(repository);
+    await purger.purgeDue(at + DAY_MS);
+
+    expect(whileOneIsLeft).toBe(1);
+    expect(left).toHaveLength(1);
+    expect(await purging.gw.gateway.deletions.deletedPackages(repository)).toEqual([]);
+    expect(await redis.exists(PACKAGE_KEYS.referrers(repository))).toBe(0);
+  });
+
+  it('keeps the referrers of a package published again under a purged deletion’s name', async () => {
+    const repository = `octocat/refs-republished-${suffix}`;
+    const crgate = viaCrgate(purging.gw.client);
+    const old = await pushImage(purging.gw.client, repository, 'v1');
+    await pushArtifact(crgate, repository, old, { artifactType: SBOM });
+    await purging.gw.gateway.deletions.deletePackage(repository);
+    const image = await pushImage(purging.gw.client, repository, 'v2');
+    const sbom = await pushArtifact(crgate, repository, image, { artifactType: SBOM });
+
+    const report = await purging.gw.gateway.purger.purgeDue();
+    const key = PACKAGE_KEYS.referrers(repository);
+
+    expect(report).toEqual({ purged: 1, failed: 0 });
+    expect(await purging.gw.gateway.redis.hexists(key, `subject:${image.digest}`)).toBe(1);
+    expect(await listed(purging.gw.client, repository, image.digest)).toEqual([
+      { ...sbom.descriptor, artifactType: SBOM },
+    ]);
   });
 });
