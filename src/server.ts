@@ -26,6 +26,7 @@ import { PackageDeletions } from './packages/deletion';
 import { PackageObserver } from './packages/observe';
 import { PackageStore } from './packages/package-store';
 import { Purger, registryManifestDeleter } from './packages/purge';
+import { markTtlMs, PurgeMarks } from './packages/purge-marks';
 import { forgettingReferrers, ReferrerStore } from './packages/referrers';
 import { createRegistryHandler } from './registry/app';
 import { UploadSessions } from './registry/upload-sessions';
@@ -228,6 +229,7 @@ export async function createGateway(
     logger,
   });
   const referrerStore = new ReferrerStore(redis);
+  const purgeMarks = new PurgeMarks(redis, { ttlMs: markTtlMs(config.registryTimeoutMs) });
   const referrers = new RegistryReferrers({
     store: referrerStore,
     deletions: auth.deletions,
@@ -249,6 +251,7 @@ export async function createGateway(
     metrics,
     logger,
     observer,
+    purgeMarks,
     isStateOutage: (error) => isRedisOutage(error, redis),
     ...auth,
   });
@@ -269,6 +272,7 @@ export async function createGateway(
     ),
     config.restoreWindowSeconds * 1000,
     logger,
+    purgeMarks,
   );
   const stopPurging =
     config.purgeIntervalSeconds > 0 ? purger.every(config.purgeIntervalSeconds * 1000) : () => {};

@@ -1,5 +1,6 @@
 import { loadConfig } from '../config';
 import { Purger, registryManifestDeleter } from '../packages/purge';
+import { markTtlMs, PurgeMarks } from '../packages/purge-marks';
 import { createCrgateLogger } from '../telemetry/logger';
 import { withState } from './state';
 
@@ -16,9 +17,10 @@ export async function purgeCommand(): Promise<{ output: string; complete: boolea
   const config = loadConfig();
   const deleter = registryManifestDeleter(config.registryUrl, config.registryTimeoutMs);
   const logger = createCrgateLogger('warn');
-  const report = await withState((redis) =>
-    new Purger(redis, deleter, config.restoreWindowSeconds * 1000, logger).purgeDue(),
-  );
+  const report = await withState((redis) => {
+    const marks = new PurgeMarks(redis, { ttlMs: markTtlMs(config.registryTimeoutMs) });
+    return new Purger(redis, deleter, config.restoreWindowSeconds * 1000, logger, marks).purgeDue();
+  });
   const left = report.failed > 0 ? `; ${report.failed} left for the next run` : '';
   return { output: `purged ${report.purged} deletions${left}`, complete: report.failed === 0 };
 }

@@ -7,17 +7,15 @@ import { parseDeletedVersion, parsePurgeMember, snapshotPairs } from './deletion
 import type { DeletedPackageSnapshot, PurgeItem } from './deletion';
 import { unindexDeletedName } from './deleted-names';
 import { PACKAGE_KEYS } from './package-keys';
+import type { PurgeMark, PurgeMarks } from './purge-marks';
 import { forgetOrphanedReferrers } from './referrers';
 
 /**
  * The purge: once a deletion's restore window has passed, its manifests are deleted from the
  * registry (which needs `storage.delete.enabled`), and crgate forgets the deletion. The
  * registry's garbage collection then frees the blobs that no manifest references. A
- * digest that was pushed again since stays in the registry.
- *
- * TODO: a push of a digest that the purge is deleting at that very moment can lose its
- * manifest in the registry, between the registry's 201 and crgate's record of it; a per
- * package lock shared by the observe step and the purge would close that window.
+ * digest that was pushed again since stays in the registry, and so does one whose push is in
+ * flight: purge-marks.ts keeps a push and the purge of one digest from crossing.
  */
 export type ManifestDeleter = (repository: string, digest: string) => Promise<boolean>;
 
@@ -55,7 +53,10 @@ const BATCH = 100;
 export interface PurgeReport {
   /** Deletions whose manifests are gone from the registry and whose records are forgotten. */
   readonly purged: number;
-  /** Deletions left for the next run: the registry refused or could not be reached. */
+  /**
+   * Deletions left for the next run: the registry refused or could not be reached, or a push
+   * of one of their digests was in flight.
+   */
   readonly failed: number;
 }
 
@@ -65,6 +66,7 @@ export class Purger {
     private readonly deleteManifest: ManifestDeleter,
     private readonly restoreWindowMs: number,
     private readonly logger: Logger,
+    private readonly marks: PurgeMarks,
   ) {}
 
   /**
@@ -154,13 +156,19 @@ export class Purger {
     recordKey: string,
     field: string,
   ): Promise<boolean> {
-    const versionsKey = PACKAGE_KEYS.versions(item.repository);
     const deleted: string[] = [];
     for (const digest of digests) {
-      if (await this.redis.hexists(versionsKey, digest)) continue;
+      const start = await this.marks.beginPurge(item.repository, digest);
+      if (start === 'live') continue;
+      if (start === 'pushing') {
+        this.logger.info('purge: a push of a manifest is in flight; its deletion waits', {
+          repository: item.repository,
+          digest,
+        });
+        return false;
+      }
       deleted.push(digest);
-      const gone = await this.deleteManifest(item.repository, digest).catch(() => false);
-      if (!gone) {
+      if (!(await this.deleteMarked(start))) {
         this.logger.warn('purge: the registry did not delete a manifest', {
           repository: item.repository,
           digest,
@@ -176,5 +184,17 @@ export class Purger {
       manifests: deleted.length,
     });
     return true;
+  }
+
+  /**
+   * Deletes a digest marked as purging, and clears the mark once the registry has answered.
+   * After a timeout or a lost connection the registry may still delete, so the mark stays
+   * until it expires, and pushes of the digest wait for it.
+   */
+  private async deleteMarked(mark: PurgeMark): Promise<boolean> {
+    const gone = await this.deleteManifest(mark.repository, mark.digest).catch(() => undefined);
+    if (gone === undefined) return false;
+    await this.marks.endPurge(mark);
+    return gone;
   }
 }

@@ -14,6 +14,7 @@ import type { PublicOrigin } from '../hosts';
 import type { PackageDeletions } from '../packages/deletion';
 import type { PackageObserver } from '../packages/observe';
 import type { PackageStore } from '../packages/package-store';
+import type { PurgeMark, PurgeMarks } from '../packages/purge-marks';
 import type { RequestFacts } from '../telemetry/access-log';
 import type { Metrics } from '../telemetry/metrics';
 import { answerCatalog } from './catalog';
@@ -59,6 +60,8 @@ export interface RegistryOriginParts {
   /** What deletions hide from pulls until they are restored or purged. */
   readonly deletions: PackageDeletions;
   readonly observer: PackageObserver;
+  /** Keeps a manifest push and the purge of its digest from crossing. */
+  readonly purgeMarks: PurgeMarks;
   readonly tokenEndpoint: (req: IncomingMessage, res: ServerResponse) => Promise<Principal>;
   /** The service name of challenges and tokens: `containers.<hostname>`. */
   readonly service: string;
@@ -225,7 +228,11 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
     });
   }
 
-  /** Reads and checks the manifest, forwards it, and records the package before answering. */
+  /**
+   * Reads and checks the manifest, forwards it, and records the package before answering, all
+   * under a mark that keeps the purge off its digest (purge-marks.ts). Without the registry's
+   * answer (unreachable, or the client gone) the mark stays until it expires.
+   */
   async function pushManifest(
     req: IncomingMessage,
     res: ServerResponse,
@@ -235,19 +242,33 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
   ) {
     const upload = await readManifest(req, parts.maxManifestBytes);
     const { repository = '', reference = '' } = route;
+    const mark = await parts.purgeMarks.beginPush(repository, upload.digest);
+    if (!mark) throw beingPurged(upload.digest);
+
     parts.forwarder.forward(req, res, origin, {
       body: upload.body,
       beforeResponse: async (registryResponse) => {
-        const pushed = pushedManifest(
-          upload,
-          repository,
-          reference,
-          auth.principal,
-          registryResponse,
-        );
-        if (pushed) await parts.observer.manifestPushed(pushed);
-        if (pushed) await parts.referrers.pushed(pushed, registryResponse.headers);
+        try {
+          const pushed = pushedManifest(
+            upload,
+            repository,
+            reference,
+            auth.principal,
+            registryResponse,
+          );
+          if (pushed) await parts.observer.manifestPushed(pushed);
+          if (pushed) await parts.referrers.pushed(pushed, registryResponse.headers);
+        } finally {
+          endPush(mark);
+        }
       },
+    });
+  }
+
+  /** Sent once the record is written, and not awaited: the client need not wait for it. */
+  function endPush(mark: PurgeMark): void {
+    parts.purgeMarks.endPush(mark).catch((error: unknown) => {
+      parts.logger.warn('push mark not cleared; it expires', { error: String(error) });
     });
   }
 
@@ -277,6 +298,18 @@ function nameUnknown(repository: string): RegistryError {
   return new RegistryError('NAME_UNKNOWN', 'repository name not known to registry', {
     name: repository,
   });
+}
+
+/**
+ * A push of a digest the purge is deleting from the registry at this moment: the registry
+ * must not see it, since the DELETE could land after it stored the manifest. The purge
+ * clears its mark as soon as the registry answers the DELETE, so a retry a second later
+ * goes through. Refused rather than held, as the registry itself answers what it cannot do
+ * yet: holding would mean polling a mark another replica owns, with a bound to choose anyway.
+ */
+function beingPurged(digest: string): RegistryError {
+  const message = 'the manifest is being purged from the registry, retry later';
+  return new RegistryError('UNAVAILABLE', message, { digest }, { 'Retry-After': '1' });
 }
 
 function countUpload(res: ServerResponse, metrics: Metrics): void {

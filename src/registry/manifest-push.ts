@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
 import type { Principal } from '../auth/principal';
@@ -35,6 +36,8 @@ export async function readManifestBody(req: IncomingMessage, maxBytes: number): 
 export interface ManifestUpload {
   readonly body: Buffer;
   readonly manifest: ParsedManifest;
+  /** The digest the registry will name it by: registry 2.8 hashes the bytes with sha256. */
+  readonly digest: string;
 }
 
 export async function readManifest(
@@ -47,7 +50,8 @@ export async function readManifest(
   // application/json, or without a mediaType and a manifest Content-Type (both only SHOULDs of
   // spec 1.1), is refused there although crgate recognised it: the registry gets that type.
   req.headers['content-type'] = manifest.mediaType;
-  return { body, manifest };
+  const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  return { body, manifest, digest };
 }
 
 /** What the observe step needs once the registry answered 201 with the manifest's digest. */
