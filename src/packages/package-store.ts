@@ -259,10 +259,6 @@ export class PackageStore {
     await this.redis.eval(FORGET_VERSION, 3, ...keys, digest);
   }
 
-  async forgetTag(repository: string, tag: string): Promise<void> {
-    await this.redis.hdel(PACKAGE_KEYS.tags(repository), tag);
-  }
-
   async versions(repository: string): Promise<PackageVersion[]> {
     const hash = await this.redis.hgetall(PACKAGE_KEYS.versions(repository));
     return Object.values(hash)
