@@ -4,6 +4,8 @@ import type { Request, Response } from 'express';
 
 import { requestFacts } from '../telemetry/access-log';
 import { readCookie, setCookie } from './cookies';
+import { html } from './html';
+import type { Html } from './html';
 
 /**
  * Cross-site request forgery defences for the web origin's forms (sign-in and sign-out): the
@@ -33,6 +35,11 @@ function issue(req: Request, res: Response): string {
 /** The token a form of this page carries: the browser's, or a new one set with the answer. */
 export function csrfToken(req: Request, res: Response): string {
   return issued.get(req) ?? readCookie(req, CSRF_COOKIE) ?? issue(req, res);
+}
+
+/** The hidden field that carries a form's CSRF token. */
+export function csrfInput(token: string): Html {
+  return html`<input type="hidden" name="${CSRF_FIELD}" value="${token}" />`;
 }
 
 /** A fresh token, so none known before a sign-in stays valid after it. */

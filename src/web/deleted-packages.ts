@@ -6,10 +6,10 @@ import { restoreRole } from '../access/restore-role';
 import { packageRole } from '../access/roles';
 import type { DeletedPackage } from '../packages/deletion';
 import { PACKAGE_NOT_FOUND, refusalAnswer } from '../packages/refusal-messages';
-import { CSRF_FIELD, csrfToken } from './csrf';
+import { csrfInput, csrfToken } from './csrf';
 import { formatCount, formatDate } from './format';
 import { csrfChecked, field, formBody } from './forms';
-import { html } from './html';
+import { errorAlert, html } from './html';
 import type { Html } from './html';
 import { sendNotFound, sendPage } from './layout';
 import { deletedHref, NAMESPACE_ROUTES, namespaceHref, namespaceOf } from './package-access';
@@ -85,7 +85,7 @@ async function deletedRows(parts: WebParts, namespace: string): Promise<DeletedR
 
 function restoreForm(action: string, csrf: string, row: DeletedRow): Html {
   return html`<form class="setting" method="post" action="${action}">
-    <input type="hidden" name="${CSRF_FIELD}" value="${csrf}" />
+    ${csrfInput(csrf)}
     <input type="hidden" name="name" value="${row.name}" />
     <input type="hidden" name="token" value="${row.latest.token}" />
     <button type="submit">Restore${forScreenReaders(` ${row.name}`)}</button>
@@ -148,7 +148,7 @@ async function sendDeleted(
       <div class="settings">
         <h1 id="deleted-heading">Deleted packages</h1>
         ${shown.notice && html`<p class="notice" role="status">${shown.notice}</p>`}
-        ${shown.error && html`<p class="error" role="alert">${shown.error}</p>`}
+        ${errorAlert(shown.error)}
         <p class="muted">
           A deleted package comes back with its versions and tags until its restore window passes,
           unless its name, a tag or a digest has been published again since.

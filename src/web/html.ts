@@ -51,3 +51,8 @@ export function html(strings: TemplateStringsArray, ...values: readonly Fragment
 export function trusted(markup: string): Html {
   return new Html(markup);
 }
+
+/** A form's refusal, read out by screen readers as soon as the page shows it. */
+export function errorAlert(error: string | undefined): Html | false {
+  return Boolean(error) && html`<p class="error" role="alert">${error}</p>`;
+}

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 
-import { CSRF_FIELD, csrfToken } from './csrf';
+import { csrfInput, csrfToken } from './csrf';
 import { html } from './html';
 import type { Html } from './html';
 import { STYLESHEET_PATH } from './style';
@@ -31,7 +31,7 @@ function sessionBar(req: Request, res: Response): Html {
     <span aria-hidden="true">·</span>
     <a href="/settings/tokens">Tokens</a>
     <span aria-hidden="true">·</span>
-    <input type="hidden" name="${CSRF_FIELD}" value="${csrfToken(req, res)}" />
+    ${csrfInput(csrfToken(req, res))}
     <button class="link-button" type="submit">Sign out</button>
   </form>`;
 }

@@ -5,7 +5,7 @@ import { missingScopes, SCOPES_TO } from '../access/package-scopes';
 import { csrfToken } from './csrf';
 import { mayRestoreIn } from './deleted-packages';
 import { csrfChecked, field, formBody } from './forms';
-import { html } from './html';
+import { errorAlert, html } from './html';
 import { sendNotFound, sendPage } from './layout';
 import {
   deletedHref,
@@ -111,7 +111,7 @@ function settingsMain(route: NamespaceRoute, view: SettingsView, shown: Shown) {
     <div class="settings">
       <h1>Package settings</h1>
       ${shown.notice && html`<p class="notice" role="status">${shown.notice}</p>`}
-      ${shown.error && html`<p class="error" role="alert">${shown.error}</p>`}
+      ${errorAlert(shown.error)}
       ${view.lacking.change.length > 0 && html`<p>${lacksSentence(view.lacking.change, 'change')}</p>`}
       ${sourceSection(view)} ${actionsSection(view)} ${accessSection(view)} ${versionsSection(view)}
       ${dangerSection(view)}

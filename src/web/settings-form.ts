@@ -3,7 +3,7 @@ import type { NamespaceKind } from '../identity/directory';
 import type { DeletedVersion } from '../packages/deletion';
 import { PACKAGE_ROLES } from '../packages/package';
 import type { PackageRole } from '../packages/package';
-import { CSRF_FIELD } from './csrf';
+import { csrfInput } from './csrf';
 import { html, trusted } from './html';
 import type { Html } from './html';
 import type { VersionRow } from './package-page';
@@ -35,7 +35,7 @@ export function may(view: SettingsView, change: Change): boolean {
 /** One form: a POST to the settings page with the CSRF token and the action's name. */
 export function settingsForm(view: SettingsView, action: string, body: Html): Html {
   return html`<form class="setting" method="post" action="${view.action}">
-    <input type="hidden" name="${CSRF_FIELD}" value="${view.csrf}" />
+    ${csrfInput(view.csrf)}
     <input type="hidden" name="action" value="${action}" />
     ${body}
   </form>`;

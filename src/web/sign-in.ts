@@ -6,8 +6,8 @@ import type { Principal } from '../auth/principal';
 import { principalId } from '../auth/principal';
 import { requestFacts } from '../telemetry/access-log';
 import { clearCookie, setCookie } from './cookies';
-import { CSRF_FIELD, csrfToken, formAccepted, isSecure, renewCsrfToken } from './csrf';
-import { html } from './html';
+import { CSRF_FIELD, csrfInput, csrfToken, formAccepted, isSecure, renewCsrfToken } from './csrf';
+import { errorAlert, html } from './html';
 import { field, formBody, refuseForm } from './forms';
 import { sendPage } from './layout';
 import type { WebParts } from './parts';
@@ -44,9 +44,9 @@ function sendForm(req: Request, res: Response, returnTo: string, state: FormStat
     status: state.status,
     title: 'Sign in',
     main: html`<h1>Sign in to crgate</h1>
-      ${state.error && html`<p class="error" role="alert">${state.error}</p>`}
+      ${errorAlert(state.error)}
       <form class="sign-in" method="post" action="${action}">
-        <input type="hidden" name="${CSRF_FIELD}" value="${csrfToken(req, res)}" />
+        ${csrfInput(csrfToken(req, res))}
         <label for="login">Username</label>
         <input
           id="login"

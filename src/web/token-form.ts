@@ -2,9 +2,9 @@ import type { Request, Response } from 'express';
 
 import { MAX_NOTE_LENGTH } from '../auth/token-store';
 import type { PackageScope } from '../auth/token-store';
-import { CSRF_FIELD, csrfToken } from './csrf';
+import { csrfInput, csrfToken } from './csrf';
 import { formatDate } from './format';
-import { html } from './html';
+import { errorAlert, html } from './html';
 import type { Html } from './html';
 import { sendPage } from './layout';
 
@@ -190,10 +190,9 @@ export function sendTokenForm(req: Request, res: Response, state: TokenFormState
     status: state.status,
     title: 'New personal access token',
     main: html`<h1>New personal access token (classic)</h1>
-      ${ignoredNotice(state.ignored)}
-      ${state.error && html`<p class="error" role="alert">${state.error}</p>`}
+      ${ignoredNotice(state.ignored)} ${errorAlert(state.error)}
       <form class="token-form" method="post" action="/settings/tokens">
-        <input type="hidden" name="${CSRF_FIELD}" value="${csrfToken(req, res)}" />
+        ${csrfInput(csrfToken(req, res))}
         <label for="note">Note</label>
         <input
           id="note"

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 
 import type { PatRecord } from '../auth/token-store';
-import { CSRF_FIELD, csrfToken } from './csrf';
+import { csrfInput, csrfToken } from './csrf';
 import { formatDate } from './format';
 import { html } from './html';
 import type { Html } from './html';
@@ -51,7 +51,7 @@ function tokenItem({ req, res, now, signInTokenId }: ItemContext, record: PatRec
       </p>
     </div>
     <form method="post" action="/settings/tokens/${record.id}/revoke">
-      <input type="hidden" name="${CSRF_FIELD}" value="${csrfToken(req, res)}" />
+      ${csrfInput(csrfToken(req, res))}
       <button class="danger" type="submit" aria-label="${action} ${record.note || 'token'}">
         ${action}
       </button>
