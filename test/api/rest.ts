@@ -40,6 +40,21 @@ export function useRestGateway(): { readonly gw: TestGateway; readonly rest: Res
   };
 }
 
+/** Every item of a listing, following its `Link: <…>; rel="next"` pages. */
+export async function allPages<T>(rest: Rest, path: string, token: string): Promise<T[]> {
+  const items: T[] = [];
+  for (let next: string | undefined = path; next;) {
+    const page: { body: unknown; headers: Record<string, string> } = await rest(
+      'get',
+      next,
+      token,
+    ).expect(200);
+    items.push(...(page.body as T[]));
+    next = /<[^>]*\/api\/v3([^>]*)>;\s*rel="next"/.exec(String(page.headers.link ?? ''))?.[1];
+  }
+  return items;
+}
+
 export function errorCodes(body: unknown): string[] {
   return ((body as { errors?: { code: string }[] }).errors ?? []).map((e) => e.code);
 }

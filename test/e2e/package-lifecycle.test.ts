@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Browser, Page } from 'playwright-core';
 
+import { allPages, restOf } from '../api/rest';
 import { artifactPath, launchBrowser } from '../harness/browser';
 import { useDockerSession } from '../harness/docker-session';
 import { skopeoDigest } from '../harness/tools';
@@ -62,19 +63,6 @@ function api(path: string, token: string, method: 'get' | 'delete' | 'post' | 'p
     .set('Authorization', `Bearer ${token}`);
 }
 
-/** Every package name `/user/packages` lists, following its `Link: <…>; rel="next"` pages. */
-async function listedNames(token: string): Promise<string[]> {
-  const names: string[] = [];
-  let next: string | undefined = '/user/packages?package_type=container&per_page=100';
-  while (next) {
-    const page = await api(next, token).expect(200);
-    names.push(...(page.body as { name: string }[]).map((p) => p.name));
-    const link = /<[^>]*\/api\/v3([^>]*)>;\s*rel="next"/.exec(String(page.headers.link ?? ''));
-    next = link?.[1];
-  }
-  return names;
-}
-
 interface VersionJson {
   id: number;
   name: string;
@@ -96,7 +84,13 @@ test('push, list, delete a version, fail to pull it, restore it, pull the same d
   const deleteToken = await gw.createToken('octocat', ['read:packages', 'delete:packages']);
   const writeToken = await gw.createToken('octocat', ['write:packages']);
 
-  const listed = await listedNames(readToken);
+  const listed = (
+    await allPages<{ name: string }>(
+      restOf(gw),
+      '/user/packages?package_type=container&per_page=100',
+      readToken,
+    )
+  ).map((p) => p.name);
   const pkg = await api(`/user/packages/container/${name}`, readToken).expect(200);
   const versions = await api(`/user/packages/container/${name}/versions`, readToken).expect(200);
   const version = (versions.body as VersionJson[]).find((v) => v.name === first.digest);
