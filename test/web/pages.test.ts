@@ -218,6 +218,7 @@ describe('the package list', () => {
   it('lists nothing for another package type', async () => {
     const res = await page('/users/octocat/packages?package_type=npm').expect(200);
 
+    expect(res.text).toContain('No packages to show.');
     expect(res.text).not.toContain(publicName);
   });
 });
