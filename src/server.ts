@@ -111,7 +111,12 @@ async function createAuth(config: Config, logger: Logger, redis: RedisClient, me
     perUserPerMinute: config.authFailuresPerUser,
   });
   const uses = new TokenUseRecorder(tokens, {
-    onFailure: (error) => logger.debug('token use not recorded', { error: String(error) }),
+    // The id and the kind of failure only: a message could quote the record it was writing.
+    onFailure: (error, tokenId) =>
+      logger.debug('last use not recorded', {
+        tokenId,
+        reason: error instanceof Error ? error.name : typeof error,
+      }),
   });
   const passwords = new PasswordChecker(tokens, directory, limiter, uses);
   const addressOf = createAddressResolver(config);

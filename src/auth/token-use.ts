@@ -13,7 +13,7 @@ const MEMO_ENTRIES = 10_000;
 
 export interface TokenUseOptions {
   /** Called with a failed write; a lost "last used" date is not worth failing a request. */
-  readonly onFailure?: (error: unknown) => void;
+  readonly onFailure?: (error: unknown, tokenId: string) => void;
   readonly now?: () => number;
 }
 
@@ -37,6 +37,8 @@ export class TokenUseRecorder {
     // Remembered before the write, so requests arriving meanwhile do not write again.
     if (this.recorded.size >= MEMO_ENTRIES) this.recorded.clear();
     this.recorded.set(tokenId, now);
-    this.store.recordUse(tokenId).catch((error: unknown) => this.options.onFailure?.(error));
+    this.store
+      .recordUse(tokenId)
+      .catch((error: unknown) => this.options.onFailure?.(error, tokenId));
   }
 }
