@@ -184,7 +184,7 @@ export class PackageObserver {
     return packageLabels(blob && imageConfigLabels(blob), manifest.annotations);
   }
 
-  /** Any push with write describes and licenses the package; the link is another matter. */
+  /** Every push with write describes and licenses the package; the link is another matter. */
   private async settingsFrom(
     labels: PackageLabels,
     pkg: Package,

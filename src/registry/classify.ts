@@ -27,7 +27,7 @@ export interface RegistryRoute {
 const NAME_COMPONENT = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';
 const NAME = new RegExp(`^${NAME_COMPONENT}(?:/${NAME_COMPONENT})*$`);
 const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
-// OCI image-spec, "Digests": the registered algorithms, each with its encoded length. Any
+// OCI image-spec, "Digests": the registered algorithms, each with its encoded length. Every
 // other is refused here: registry 2.8 answers some malformed digests with a 500.
 const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 // registry:2 refuses longer names (reference.NameTotalLengthMax).
