@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { missingScopes, SCOPES_TO } from '../access/package-scopes';
 import { restoreRole } from '../access/restore-role';
 import { packageRole } from '../access/roles';
+import type { Principal } from '../auth/principal';
 import type { DeletedPackage } from '../packages/deletion';
 import { PACKAGE_NOT_FOUND, refusalAnswer } from '../packages/refusal-messages';
 import { csrfInput, csrfToken } from './csrf';
@@ -46,14 +47,22 @@ interface DeletedRow {
   readonly refusal?: string;
 }
 
+type UserPrincipal = Principal & { kind: 'user' };
+
 /**
- * Whether the viewer may restore the namespace's deleted packages: as restore-role.ts has it
- * for a user, the role a new package of the namespace would give them must be admin.
+ * The viewer, when they may restore the namespace's deleted packages: as restore-role.ts has
+ * it for a user, the role a new package of the namespace would give them must be admin.
  */
-export async function mayRestoreIn(parts: WebParts, req: Request, namespace: string) {
+async function restorerIn(parts: WebParts, req: Request, namespace: string) {
   const principal = await principalIn(parts.directory, req, namespace);
-  if (principal.kind !== 'user') return false;
-  return (await packageRole(parts.directory, principal, namespace, undefined)) === 'admin';
+  if (principal.kind !== 'user') return undefined;
+  const role = await packageRole(parts.directory, principal, namespace, undefined);
+  return role === 'admin' ? principal : undefined;
+}
+
+/** Whether the viewer may restore the namespace's deleted packages. */
+export async function mayRestoreIn(parts: WebParts, req: Request, namespace: string) {
+  return (await restorerIn(parts, req, namespace)) !== undefined;
 }
 
 /** What the restore script would refuse, for the page to say rather than offer a button. */
@@ -121,20 +130,29 @@ function deletedTable(rows: readonly DeletedRow[], restore: ((row: DeletedRow) =
   </div>`;
 }
 
+/** The namespace a deleted packages page is of, and the viewer who may restore there. */
+interface DeletedPage {
+  readonly route: NamespaceRoute;
+  readonly namespace: string;
+  readonly restorer: UserPrincipal;
+}
+
+/** The page the path names, when the viewer may restore in its namespace. */
+async function deletedPage(parts: WebParts, route: NamespaceRoute, req: Request) {
+  const namespace = await namespaceOf(parts, route, String(req.params.owner));
+  const restorer = namespace ? await restorerIn(parts, req, namespace) : undefined;
+  return namespace && restorer ? { route, namespace, restorer } : undefined;
+}
+
 async function sendDeleted(
   parts: WebParts,
-  route: NamespaceRoute,
-  namespace: string,
+  { route, namespace, restorer }: DeletedPage,
   req: Request,
   res: Response,
   shown: Shown,
 ) {
   const rows = await deletedRows(parts, namespace);
-  const principal = await principalIn(parts.directory, req, namespace);
-  const lacking = missingScopes(
-    principal.kind === 'user' ? principal.scopes : [],
-    SCOPES_TO.restore,
-  );
+  const lacking = missingScopes(restorer.scopes, SCOPES_TO.restore);
   const csrf = csrfToken(req, res);
   const action = deletedHref(route, namespace);
   const restore = lacking.length === 0 && ((row: DeletedRow) => restoreForm(action, csrf, row));
@@ -160,40 +178,36 @@ async function sendDeleted(
 }
 
 async function showDeleted(parts: WebParts, route: NamespaceRoute, req: Request, res: Response) {
-  const namespace = await namespaceOf(parts, route, String(req.params.owner));
-  if (!namespace || !(await mayRestoreIn(parts, req, namespace))) return sendNotFound(req, res);
+  const page = await deletedPage(parts, route, req);
+  if (!page) return sendNotFound(req, res);
   const done = req.query.done;
   const notice =
     typeof done === 'string' && Object.hasOwn(NOTICES, done) ? NOTICES[done] : undefined;
-  await sendDeleted(parts, route, namespace, req, res, { notice });
+  await sendDeleted(parts, page, req, res, { notice });
 }
 
 /** Restores a package as the REST API's restore does: write:packages, then the restore role. */
 async function restore(parts: WebParts, route: NamespaceRoute, req: Request, res: Response) {
-  const namespace = await namespaceOf(parts, route, String(req.params.owner));
-  if (!namespace || !(await mayRestoreIn(parts, req, namespace))) return sendNotFound(req, res);
-  const principal = await principalIn(parts.directory, req, namespace);
-  const lacking = missingScopes(
-    principal.kind === 'user' ? principal.scopes : [],
-    SCOPES_TO.restore,
-  );
+  const page = await deletedPage(parts, route, req);
+  if (!page) return sendNotFound(req, res);
+  const lacking = missingScopes(page.restorer.scopes, SCOPES_TO.restore);
   if (lacking.length > 0) {
     const error = lacksSentence(lacking, 'restore');
-    return sendDeleted(parts, route, namespace, req, res, { status: 403, error });
+    return sendDeleted(parts, page, req, res, { status: 403, error });
   }
 
-  const repository = `${namespace}/${field(req.body, 'name').toLowerCase()}`;
+  const repository = `${page.namespace}/${field(req.body, 'name').toLowerCase()}`;
   const token = field(req.body, 'token');
-  if ((await restoreRole(parts, principal, repository, token ? [token] : [])) !== 'admin') {
+  if ((await restoreRole(parts, page.restorer, repository, token ? [token] : [])) !== 'admin') {
     return sendNotFound(req, res);
   }
   const outcome = await parts.deletions.restorePackage(repository, token);
   if (!outcome.done) {
     const max = parts.deletions.publicDeleteMaxDownloads;
     const { status, message } = refusalAnswer(outcome.refusal, max, PACKAGE_NOT_FOUND);
-    return sendDeleted(parts, route, namespace, req, res, { status, error: message });
+    return sendDeleted(parts, page, req, res, { status, error: message });
   }
-  res.redirect(303, `${deletedHref(route, namespace)}?done=package-restored`);
+  res.redirect(303, `${deletedHref(route, page.namespace)}?done=package-restored`);
 }
 
 export function createDeletedPackagesRouter(parts: WebParts): express.Router {
