@@ -34,7 +34,6 @@ export interface OpenPackage {
   readonly role: PackageRole;
 }
 
-export const NOT_FOUND = PACKAGE_NOT_FOUND;
 const INTEGRATION = 'Resource not accessible by integration';
 
 /** A GITHUB_TOKEN stands for a repository, not a user: user-level endpoints refuse it. */
@@ -87,7 +86,7 @@ export function requireScopes(
 
 /** Refuses a caller whose role is below what the endpoint needs. */
 export function requireRole(role: PackageRole | undefined, needed: PackageRole): PackageRole {
-  if (!role) throw new ApiError(404, NOT_FOUND);
+  if (!role) throw new ApiError(404, PACKAGE_NOT_FOUND);
   if (compareRoles(role, needed) < 0) {
     throw new ApiError(403, `You need the ${needed} role on this package`);
   }
@@ -103,7 +102,7 @@ export async function openPackage(
 ): Promise<OpenPackage> {
   const repository = `${caller.namespace}/${name}`;
   const pkg = await parts.packages.get(repository);
-  if (!pkg) throw new ApiError(404, NOT_FOUND);
+  if (!pkg) throw new ApiError(404, PACKAGE_NOT_FOUND);
   const role = await packageRole(parts.directory, caller.principal, caller.namespace, pkg);
   return { repository, pkg, role: requireRole(role, needed) };
 }

@@ -3,9 +3,10 @@ import type { NextFunction, Request, Response } from 'express';
 
 import { SCOPES_TO } from '../access/package-scopes';
 import { packageRole } from '../access/roles';
+import { PACKAGE_NOT_FOUND } from '../packages/refusal-messages';
 import { SettingsError, VISIBILITIES } from '../packages/settings';
 import type { WebParts } from '../web/parts';
-import { callerOf, NOT_FOUND, openPackage, requireScopes } from './access';
+import { callerOf, openPackage, requireScopes } from './access';
 import type { Caller, OwnerRoute } from './access';
 import { requireRestoreRole } from './deleted';
 import { ApiError, apiErrorHandler } from './errors';
@@ -83,7 +84,7 @@ async function deletePackage(parts: ApiParts, caller: Caller, req: Request, res:
   requireScopes(caller.principal, SCOPES_TO.delete, 'delete packages');
   const { repository } = await openPackage(parts, caller, packageName(req), 'admin');
 
-  settle(await parts.deletions.deletePackage(repository), parts.deletions, NOT_FOUND);
+  settle(await parts.deletions.deletePackage(repository), parts.deletions, PACKAGE_NOT_FOUND);
   res.status(204).end();
 }
 
@@ -94,7 +95,11 @@ async function restorePackage(parts: ApiParts, caller: Caller, req: Request, res
     queryValue(req, 'token') || (await parts.deletions.deletedPackages(repository))[0]?.token;
   await requireRestoreRole(parts, caller, repository, token ? [token] : []);
 
-  settle(await parts.deletions.restorePackage(repository, token), parts.deletions, NOT_FOUND);
+  settle(
+    await parts.deletions.restorePackage(repository, token),
+    parts.deletions,
+    PACKAGE_NOT_FOUND,
+  );
   res.status(204).end();
 }
 

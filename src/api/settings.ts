@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { SCOPES_TO } from '../access/package-scopes';
 import type { Grantee } from '../packages/package';
 import type { PackageSettings } from '../packages/package-store';
+import { PACKAGE_NOT_FOUND } from '../packages/refusal-messages';
 import {
   checkGrantee,
   checkLinkTarget,
@@ -10,7 +11,7 @@ import {
   isPackageRole,
   SettingsError,
 } from '../packages/settings';
-import { NOT_FOUND, openPackage, refuseWorkflow, requireScopes } from './access';
+import { openPackage, refuseWorkflow, requireScopes } from './access';
 import type { Caller, OpenPackage } from './access';
 import { ApiError } from './errors';
 import { settingsJson } from './json';
@@ -42,7 +43,7 @@ async function openSettings(
 
 async function answerSettings(parts: ApiParts, repository: string, res: Response) {
   const pkg = await parts.packages.get(repository);
-  if (!pkg) throw new ApiError(404, NOT_FOUND);
+  if (!pkg) throw new ApiError(404, PACKAGE_NOT_FOUND);
   res.json(settingsJson(pkg));
 }
 
@@ -88,7 +89,7 @@ async function patchSettings(parts: ApiParts, caller: Caller, req: Request, res:
   const settings = await settingsOf(parts, repository, bodyOf(req));
 
   if (Object.keys(settings).length > 0 && !(await parts.packages.update(repository, settings))) {
-    throw new ApiError(404, NOT_FOUND);
+    throw new ApiError(404, PACKAGE_NOT_FOUND);
   }
   await answerSettings(parts, repository, res);
 }
@@ -112,7 +113,7 @@ function putAccess(kind: GranteeKind): Route['handler'] {
     await checkGrantee(parts.directory, repository, grantee);
 
     if (!(await parts.packages.setRole(repository, grantee, role)))
-      throw new ApiError(404, NOT_FOUND);
+      throw new ApiError(404, PACKAGE_NOT_FOUND);
     await answerSettings(parts, repository, res);
   };
 }
@@ -123,7 +124,7 @@ function deleteAccess(kind: GranteeKind): Route['handler'] {
     const grantee = granteeOf(kind, req);
 
     if (!(await parts.packages.setRole(repository, grantee, undefined))) {
-      throw new ApiError(404, NOT_FOUND);
+      throw new ApiError(404, PACKAGE_NOT_FOUND);
     }
     res.status(204).end();
   };
