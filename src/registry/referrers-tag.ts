@@ -40,21 +40,15 @@ function isNameUnknown(text: string): boolean {
   }
 }
 
-/** The index's entries as the referrers API lists them; a malformed index lists nothing. */
+/**
+ * The index's entries, which the referrer store trims to what the referrers API lists; a
+ * malformed index lists nothing.
+ */
 function referrersIn(body: Buffer, contentType: string | null): FallbackTag {
   try {
     const index = parseManifest(body, contentType ?? undefined);
     if (index.mediaType !== OCI_INDEX) return NOTHING;
-    const referrers = index.manifests.map(
-      ({ mediaType, digest, size, artifactType, annotations }) => ({
-        mediaType,
-        digest,
-        size,
-        ...(artifactType ? { artifactType } : {}),
-        ...(annotations && Object.keys(annotations).length > 0 ? { annotations } : {}),
-      }),
-    );
-    return { found: 'index', referrers };
+    return { found: 'index', referrers: index.manifests };
   } catch {
     return NOTHING;
   }
