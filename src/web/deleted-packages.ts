@@ -16,6 +16,7 @@ import { sendNotFound, sendPage } from './layout';
 import { deletedHref, NAMESPACE_ROUTES, namespaceHref, namespaceOf } from './package-access';
 import type { NamespaceRoute } from './package-access';
 import type { WebParts } from './parts';
+import { scrollingTable } from './scrolling-table';
 import { forScreenReaders, lacksSentence } from './settings-form';
 import { principalIn } from './viewer';
 
@@ -103,31 +104,24 @@ function restoreForm(action: string, csrf: string, row: DeletedRow): Html {
 
 function deletedTable(rows: readonly DeletedRow[], restore: ((row: DeletedRow) => Html) | false) {
   if (rows.length === 0) return html`<p class="muted">No deleted packages to restore.</p>`;
-  return html`<div class="table-wrap" role="region" aria-labelledby="deleted-heading" tabindex="0">
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Package</th>
-          <th scope="col">Deleted</th>
-          <th scope="col" class="number">Versions</th>
-          <th scope="col">Restorable until</th>
-          ${restore && html`<th scope="col">Restore</th>`}
-        </tr>
-      </thead>
-      <tbody>
-        ${rows.map(
-          (row) =>
-            html`<tr>
-              <th scope="row"><code>${row.name}</code></th>
-              <td>${formatDate(row.latest.deletedAt)}</td>
-              <td class="number">${formatCount(row.latest.versionCount)}</td>
-              <td>${formatDate(row.until)}</td>
-              ${restore && html`<td>${row.refusal ?? restore(row)}</td>`}
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return scrollingTable(
+    'deleted-heading',
+    html`<th scope="col">Package</th>
+      <th scope="col">Deleted</th>
+      <th scope="col" class="number">Versions</th>
+      <th scope="col">Restorable until</th>
+      ${restore && html`<th scope="col">Restore</th>`}`,
+    rows.map(
+      (row) =>
+        html`<tr>
+          <th scope="row"><code>${row.name}</code></th>
+          <td>${formatDate(row.latest.deletedAt)}</td>
+          <td class="number">${formatCount(row.latest.versionCount)}</td>
+          <td>${formatDate(row.until)}</td>
+          ${restore && html`<td>${row.refusal ?? restore(row)}</td>`}
+        </tr>`,
+    ),
+  );
 }
 
 /** The namespace a deleted packages page is of, and the viewer who may restore there. */

@@ -18,6 +18,7 @@ import {
 import type { NamespaceRoute } from './package-access';
 import { registryHostOf } from './parts';
 import type { WebParts } from './parts';
+import { scrollingTable } from './scrolling-table';
 
 /**
  * A package's page, as GitHub shows one: the name, its description, how to pull it, a
@@ -141,24 +142,16 @@ function versionRow(row: VersionRow): Html {
 
 function versionsTable(rows: readonly VersionRow[]): Html {
   if (rows.length === 0) return html`<p class="muted">No versions.</p>`;
-  // A region that takes focus, so a keyboard can scroll a table wider than a phone.
-  return html`<div class="table-wrap" role="region" aria-labelledby="versions-heading" tabindex="0">
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Tags</th>
-          <th scope="col">Digest</th>
-          <th scope="col">Published</th>
-          <th scope="col" class="number">Size</th>
-          <th scope="col" class="number">Downloads</th>
-          <th scope="col">Platforms</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows.map(versionRow)}
-      </tbody>
-    </table>
-  </div>`;
+  return scrollingTable(
+    'versions-heading',
+    html`<th scope="col">Tags</th>
+      <th scope="col">Digest</th>
+      <th scope="col">Published</th>
+      <th scope="col" class="number">Size</th>
+      <th scope="col" class="number">Downloads</th>
+      <th scope="col">Platforms</th>`,
+    rows.map(versionRow),
+  );
 }
 
 function details(data: PageData): Html {

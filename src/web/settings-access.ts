@@ -2,6 +2,7 @@ import type { PackageRole } from '../packages/package';
 import { nameInput } from './forms';
 import { html, trusted } from './html';
 import type { Html } from './html';
+import { scrollingTable } from './scrolling-table';
 import { forScreenReaders, may, roleSelect, settingsForm } from './settings-form';
 import type { SettingsView } from './settings-form';
 
@@ -101,7 +102,6 @@ function entryRow(view: SettingsView, entry: Entry, id: string, actions: boolean
   </tr>`;
 }
 
-/** A table of entries in a region that scrolls on a phone and takes keyboard focus. */
 function entryTable(view: SettingsView, entries: readonly Entry[], actions: boolean): Html {
   const heading = actions ? 'actions-heading' : 'access-heading';
   if (entries.length === 0) {
@@ -109,21 +109,14 @@ function entryTable(view: SettingsView, entries: readonly Entry[], actions: bool
       ${actions ? 'No repository' : 'No user or team'} has access here.
     </p>`;
   }
-  return html`<div class="table-wrap" role="region" aria-labelledby="${heading}" tabindex="0">
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">${actions ? 'Repository' : 'Name'}</th>
-          ${!actions && html`<th scope="col">Kind</th>`}
-          <th scope="col">Role</th>
-          ${may(view, 'change') && html`<th scope="col">Remove</th>`}
-        </tr>
-      </thead>
-      <tbody>
-        ${entries.map((entry, i) => entryRow(view, entry, `${heading}-role-${i}`, actions))}
-      </tbody>
-    </table>
-  </div>`;
+  return scrollingTable(
+    heading,
+    html`<th scope="col">${actions ? 'Repository' : 'Name'}</th>
+      ${!actions && html`<th scope="col">Kind</th>`}
+      <th scope="col">Role</th>
+      ${may(view, 'change') && html`<th scope="col">Remove</th>`}`,
+    entries.map((entry, i) => entryRow(view, entry, `${heading}-role-${i}`, actions)),
+  );
 }
 
 function entriesOf(kind: Entry['kind'], list: Readonly<Record<string, PackageRole>>): Entry[] {

@@ -3,6 +3,7 @@ import { formatCount, formatDate, shortDigest } from './format';
 import { html } from './html';
 import type { Html } from './html';
 import type { VersionRow } from './package-page';
+import { scrollingTable } from './scrolling-table';
 import { forScreenReaders, lacksSentence, may, settingsForm } from './settings-form';
 import type { SettingsView } from './settings-form';
 
@@ -58,23 +59,12 @@ function deletedRow(view: SettingsView, deleted: DeletedVersion): Html {
 const NUMERIC = new Set(['Downloads']);
 
 function table(heading: string, columns: readonly string[], rows: readonly Html[]): Html {
-  // A region that takes focus, so a keyboard can scroll a table wider than a phone.
-  return html`<div class="table-wrap" role="region" aria-labelledby="${heading}" tabindex="0">
-    <table>
-      <thead>
-        <tr>
-          ${columns.map((column) =>
-            NUMERIC.has(column)
-              ? html`<th scope="col" class="number">${column}</th>`
-              : html`<th scope="col">${column}</th>`,
-          )}
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
-  </div>`;
+  const headCells = columns.map((column) =>
+    NUMERIC.has(column)
+      ? html`<th scope="col" class="number">${column}</th>`
+      : html`<th scope="col">${column}</th>`,
+  );
+  return scrollingTable(heading, headCells, rows);
 }
 
 function activeTable(view: SettingsView): Html {
