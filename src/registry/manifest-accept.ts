@@ -14,7 +14,7 @@ import {
  * names no manifest type (no `Accept`, or only wildcards) accepts every type (RFC 9110,
  * section 12.5.1), so crgate names them for it; a client that names some keeps its choice.
  */
-export const MANIFEST_MEDIA_TYPES: readonly string[] = [
+const MANIFEST_MEDIA_TYPES: readonly string[] = [
   OCI_MANIFEST,
   OCI_INDEX,
   DOCKER_MANIFEST,

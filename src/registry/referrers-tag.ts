@@ -26,7 +26,7 @@ export interface FallbackTagReader {
 const NOTHING: FallbackTag = { found: 'nothing' };
 
 /** `<algorithm>-<encoded>`, each cut to the schema's length; our digests need no other change. */
-export function referrersTag(digest: string): string {
+function referrersTag(digest: string): string {
   const [algorithm = '', encoded = ''] = digest.split(':', 2);
   return `${algorithm.slice(0, 32)}-${encoded.slice(0, 64)}`;
 }
