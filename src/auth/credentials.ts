@@ -4,7 +4,7 @@ import type { Principal } from './principal';
 import { tokenKind } from './token-format';
 import type { FailureLimiter } from './rate-limit';
 import type { TokenRecord, TokenStore } from './token-store';
-import { TokenUseRecorder } from './token-use';
+import type { TokenUseRecorder } from './token-use';
 
 /**
  * Turns a secret sent as a password (Basic credentials, or the OAuth2 password grant) into a
@@ -83,7 +83,7 @@ export class PasswordChecker {
     private readonly store: TokenStore,
     private readonly directory: Directory,
     private readonly limiter: FailureLimiter,
-    readonly uses: TokenUseRecorder = new TokenUseRecorder(store),
+    readonly uses: TokenUseRecorder,
   ) {}
 
   async check(secret: string, username: string, address: string): Promise<Principal> {
