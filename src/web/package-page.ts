@@ -105,6 +105,17 @@ function pullCommands(data: PageData): Html {
     <pre class="command"><code>docker pull ${image}@${target.digest}</code></pre>`;
 }
 
+/** A version's tags, or that it has none. */
+export function tagList(tags: readonly string[]): Html {
+  if (tags.length === 0) return html`<span class="muted">untagged</span>`;
+  return html`${tags.map((tag) => html`<code class="tag">${tag}</code> `)}`;
+}
+
+/** A digest cut short, whole in its tooltip. */
+export function digestCode(digest: string): Html {
+  return html`<code title="${digest}">${shortDigest(digest)}…</code>`;
+}
+
 /** A version's referrers under its tags: what each is, and its digest. */
 function referrerList(referrers: readonly ReferrerDescriptor[]): Html | false {
   return (
@@ -113,8 +124,7 @@ function referrerList(referrers: readonly ReferrerDescriptor[]): Html | false {
       ${referrers.map(
         (referrer) =>
           html`<li title="${referrer.artifactType ?? referrer.mediaType}">
-            ${referrerKind(referrer.artifactType)}
-            <code title="${referrer.digest}">${shortDigest(referrer.digest)}…</code>
+            ${referrerKind(referrer.artifactType)} ${digestCode(referrer.digest)}
           </li>`,
       )}
     </ul>`
@@ -123,16 +133,13 @@ function referrerList(referrers: readonly ReferrerDescriptor[]): Html | false {
 
 function versionRow(row: VersionRow): Html {
   const { version } = row;
-  const tags = row.tags.length
-    ? row.tags.map((tag) => html`<code class="tag">${tag}</code> `)
-    : html`<span class="muted">untagged</span>`;
   const platforms = version.platforms.length
     ? version.platforms.join(', ')
     : html`<span class="muted">single platform</span>`;
 
   return html`<tr id="version-${version.id}">
-    <td>${tags}${referrerList(row.referrers)}</td>
-    <td><code title="${version.digest}">${shortDigest(version.digest)}…</code></td>
+    <td>${tagList(row.tags)}${referrerList(row.referrers)}</td>
+    <td>${digestCode(version.digest)}</td>
     <td>${formatDate(version.createdAt)}</td>
     <td class="number">${formatBytes(version.size)}</td>
     <td class="number">${formatCount(row.downloads)}</td>

@@ -2,6 +2,7 @@ import type { DeletedVersion } from '../packages/deletion';
 import { formatCount, formatDate, shortDigest } from './format';
 import { html } from './html';
 import type { Html } from './html';
+import { digestCode, tagList } from './package-page';
 import type { VersionRow } from './package-page';
 import { scrollingTable } from './scrolling-table';
 import { forScreenReaders, lacksSentence, may, settingsForm } from './settings-form';
@@ -12,15 +13,6 @@ import type { SettingsView } from './settings-form';
  * ones still held, each with a Restore button. A deletion or restore that changes nothing
  * says why in the REST API's words (refusal-messages.ts).
  */
-function tagList(tags: readonly string[]): Html {
-  if (tags.length === 0) return html`<span class="muted">untagged</span>`;
-  return html`${tags.map((tag) => html`<code class="tag">${tag}</code> `)}`;
-}
-
-function digestCell(digest: string): Html {
-  return html`<code title="${digest}">${shortDigest(digest)}…</code>`;
-}
-
 function versionButton(view: SettingsView, action: string, id: number, words: Html): Html {
   const button =
     action === 'delete-version'
@@ -38,7 +30,7 @@ function activeRow(view: SettingsView, row: VersionRow): Html {
   const words = html`Delete${forScreenReaders(` version ${shortDigest(version.digest)}`)}`;
   return html`<tr>
     <td>${tagList(row.tags)}</td>
-    <td>${digestCell(version.digest)}</td>
+    <td>${digestCode(version.digest)}</td>
     <td>${formatDate(version.createdAt)}</td>
     <td class="number">${formatCount(row.downloads)}</td>
     ${may(view, 'delete') && html`<td>${versionButton(view, 'delete-version', version.id, words)}</td>`}
@@ -50,7 +42,7 @@ function deletedRow(view: SettingsView, deleted: DeletedVersion): Html {
   const words = html`Restore${forScreenReaders(` version ${shortDigest(version.digest)}`)}`;
   return html`<tr>
     <td>${tagList(deleted.tags)}</td>
-    <td>${digestCell(version.digest)}</td>
+    <td>${digestCode(version.digest)}</td>
     <td>${formatDate(deleted.deletedAt)}</td>
     ${may(view, 'restore') && html`<td>${versionButton(view, 'restore-version', version.id, words)}</td>`}
   </tr>`;
