@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Logger } from 'winston';
 
+import { fetchFromRegistry } from '../registry/registry-fetch';
 import type { RedisClient } from '../state/redis';
 import { parseDeletedVersion, parsePurgeMember, snapshotPairs } from './deletion';
 import type { DeletedPackageSnapshot, PurgeItem } from './deletion';
@@ -21,9 +22,10 @@ export type ManifestDeleter = (repository: string, digest: string) => Promise<bo
 
 /** Deletes a manifest through the registry API; true when it is gone (202, or 404 already). */
 export function registryManifestDeleter(registryUrl: URL, timeoutMs: number): ManifestDeleter {
+  const source = { registryUrl, registryTimeoutMs: timeoutMs };
   return async (repository, digest) => {
-    const url = new URL(`/v2/${repository}/manifests/${digest}`, registryUrl);
-    const answer = await fetch(url, { method: 'DELETE', signal: AbortSignal.timeout(timeoutMs) });
+    const path = `/v2/${repository}/manifests/${digest}`;
+    const answer = await fetchFromRegistry(source, path, { method: 'DELETE' });
     await answer.arrayBuffer();
     return answer.status === 202 || answer.status === 404;
   };

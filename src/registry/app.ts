@@ -33,10 +33,10 @@ import type { Forwarder } from './forward';
 import { acceptEveryManifest } from './manifest-accept';
 import { pushedManifest, readManifest } from './manifest-push';
 import type { RegistryReferrers } from './referrers';
+import type { RegistrySource } from './registry-fetch';
 import type { UploadHandler } from './uploads';
 import { deleteTag } from './tag-deletion';
 import { answerTags } from './tags';
-import type { TagsSource } from './tags';
 
 /**
  * The registry origin (`containers.<hostname>`), DESIGN.md's chain: classify, authenticate,
@@ -68,8 +68,8 @@ export interface RegistryOriginParts {
   readonly addressOf: (req: IncomingMessage) => string;
   /** The limits step of blob uploads, over crgate's own upload sessions. */
   readonly uploads: UploadHandler;
-  /** Where crgate reads tag lists to page them itself. */
-  readonly tagsSource: TagsSource;
+  /** Where crgate reads tag lists to page them itself, and the digest a tag names to untag it. */
+  readonly tagsSource: RegistrySource;
   /** The referrers API, which crgate answers itself, and its records of subjects. */
   readonly referrers: RegistryReferrers;
   /** The largest manifest accepted (CRGATE_MAX_MANIFEST_BYTES). */

@@ -1,6 +1,7 @@
 import { OCI_INDEX, parseManifest } from '../packages/manifest';
 import type { ReferrerDescriptor } from '../packages/referrers';
 import { unavailable } from './errors';
+import { fetchFromRegistry } from './registry-fetch';
 
 /**
  * Reads the referrers a client recorded itself before crgate served the referrers API: the
@@ -54,13 +55,6 @@ function referrersIn(body: Buffer, contentType: string | null): FallbackTag {
   }
 }
 
-async function fetchFrom(url: URL, timeoutMs: number, accept?: string): Promise<Response> {
-  const headers: Record<string, string> = accept ? { Accept: accept } : {};
-  return fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) }).catch(() => {
-    throw unavailable('the registry');
-  });
-}
-
 /** The index of the tag, or nothing; a body past `maxBytes` is not read. */
 async function fallbackTag(answer: Response, maxBytes: number): Promise<FallbackTag> {
   if (answer.status >= 500) throw unavailable('the registry');
@@ -79,14 +73,14 @@ export function createFallbackTagReader(
   timeoutMs: number,
   maxBytes: number,
 ): FallbackTagReader {
+  const source = { registryUrl, registryTimeoutMs: timeoutMs };
   return {
     async read(repository, subject) {
-      const url = new URL(`/v2/${repository}/manifests/${referrersTag(subject)}`, registryUrl);
-      return fallbackTag(await fetchFrom(url, timeoutMs, OCI_INDEX), maxBytes);
+      const path = `/v2/${repository}/manifests/${referrersTag(subject)}`;
+      return fallbackTag(await fetchFromRegistry(source, path, { accept: OCI_INDEX }), maxBytes);
     },
     async repositoryKnown(repository) {
-      const url = new URL(`/v2/${repository}/tags/list`, registryUrl);
-      const answer = await fetchFrom(url, timeoutMs);
+      const answer = await fetchFromRegistry(source, `/v2/${repository}/tags/list`);
       const text = await answer.text();
       if (answer.status >= 500) throw unavailable('the registry');
       return !(answer.status === 404 && isNameUnknown(text));

@@ -3,7 +3,8 @@ import type { ServerResponse } from 'node:http';
 import type { PackageDeletions } from '../packages/deletion';
 import { RegistryError, unavailable } from './errors';
 import { MANIFEST_ACCEPT } from './manifest-accept';
-import type { TagsSource } from './tags';
+import { fetchFromRegistry } from './registry-fetch';
+import type { RegistrySource } from './registry-fetch';
 
 /**
  * `DELETE /v2/<name>/manifests/<tag>`, distribution spec 1.1 "Deleting tags": 202, and the
@@ -15,7 +16,7 @@ import type { TagsSource } from './tags';
  */
 export interface TagDeletion {
   /** Where crgate asks the registry which digest the tag names. */
-  readonly registry: TagsSource;
+  readonly registry: RegistrySource;
   readonly deletions: PackageDeletions;
 }
 
@@ -25,17 +26,13 @@ function manifestUnknown(tag: string): RegistryError {
 
 /** The digest the registry's tag names, or undefined when the registry has no such tag. */
 async function taggedDigest(
-  source: TagsSource,
+  source: RegistrySource,
   repository: string,
   tag: string,
 ): Promise<string | undefined> {
-  const url = new URL(`/v2/${repository}/manifests/${tag}`, source.registryUrl);
-  const answer = await fetch(url, {
+  const answer = await fetchFromRegistry(source, `/v2/${repository}/manifests/${tag}`, {
     method: 'HEAD',
-    headers: { Accept: MANIFEST_ACCEPT },
-    signal: AbortSignal.timeout(source.registryTimeoutMs),
-  }).catch(() => {
-    throw unavailable('the registry');
+    accept: MANIFEST_ACCEPT,
   });
   if (answer.status === 404) return undefined;
 

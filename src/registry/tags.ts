@@ -1,7 +1,13 @@
 import type { ServerResponse } from 'node:http';
 
-import { unavailable } from './errors';
 import { nextPageLink, pageSize } from './pagination';
+import { fetchFromRegistry } from './registry-fetch';
+import type { RegistrySource } from './registry-fetch';
+
+interface TagList {
+  name: string;
+  tags: string[] | null;
+}
 
 /**
  * `GET /v2/<name>/tags/list` with `n` and `last` honoured exactly, which registry 2.8 does
@@ -11,18 +17,8 @@ import { nextPageLink, pageSize } from './pagination';
  * repository with manifests and no tag yet, where spec 1.1 ("Listing Tags") wants a 200 with
  * an empty list.
  */
-export interface TagsSource {
-  readonly registryUrl: URL;
-  readonly registryTimeoutMs: number;
-}
-
-interface TagList {
-  name: string;
-  tags: string[] | null;
-}
-
 export async function answerTags(
-  source: TagsSource,
+  source: RegistrySource,
   repository: string,
   query: URLSearchParams,
   res: ServerResponse,
@@ -33,12 +29,7 @@ export async function answerTags(
 ): Promise<void> {
   const n = pageSize(query.get('n'));
   const last = query.get('last');
-  const url = new URL(`/v2/${repository}/tags/list`, source.registryUrl);
-  const answer = await fetch(url, { signal: AbortSignal.timeout(source.registryTimeoutMs) }).catch(
-    () => {
-      throw unavailable('the registry');
-    },
-  );
+  const answer = await fetchFromRegistry(source, `/v2/${repository}/tags/list`);
   const text = await answer.text();
   const empty = answer.status === 404 && (await packageExists());
   if (answer.status !== 200 && !empty) {
