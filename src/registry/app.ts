@@ -210,19 +210,22 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
     });
   }
 
-  /** Forwards a manifest delete; once the registry has deleted it, the records follow. */
+  /**
+   * Forwards a manifest delete by digest (a tag's is answered by deleteTag); once the registry
+   * has deleted it, the records follow.
+   */
   function deleteManifest(
     req: IncomingMessage,
     res: ServerResponse,
     origin: PublicOrigin,
     route: RegistryRoute,
   ) {
-    const { repository = '', reference = '' } = route;
+    const { repository = '', reference: digest = '' } = route;
     parts.forwarder.forward(req, res, origin, {
       beforeResponse: async (registryResponse) => {
         if (registryResponse.statusCode === 202) {
-          await parts.observer.manifestDeleted(repository, reference);
-          await parts.referrers.deleted(repository, reference);
+          await parts.observer.manifestDeleted(repository, digest);
+          await parts.referrers.deleted(repository, digest);
         }
       },
     });

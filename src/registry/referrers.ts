@@ -120,12 +120,11 @@ export class RegistryReferrers {
   }
 
   /** After the registry deleted a manifest by digest: it is no longer anyone's referrer. */
-  async deleted(repository: string, reference: string): Promise<void> {
-    if (!isDigest(reference)) return;
-    await this.parts.store.forget(repository, reference).catch((error: unknown) => {
+  async deleted(repository: string, digest: string): Promise<void> {
+    await this.parts.store.forget(repository, digest).catch((error: unknown) => {
       this.parts.logger.error('referrer not forgotten after a manifest delete', {
         repository,
-        reference,
+        digest,
         error: String(error),
       });
     });
