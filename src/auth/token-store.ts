@@ -178,7 +178,7 @@ export class TokenStore {
 
   /** A token's record by id, also when it expired within the last week. */
   async getIncludingExpired(id: string): Promise<TokenRecord | undefined> {
-    const hash = (await this.redis.get(KEYS.byId(id))) ?? (await this.redis.get(KEYS.hashOf(id)));
+    const hash = await this.hashIncludingExpired(id);
     const json = hash ? await this.redis.get(KEYS.byHash(hash)) : null;
     return json ? (JSON.parse(json) as TokenRecord) : undefined;
   }
@@ -188,7 +188,7 @@ export class TokenStore {
    * such token.
    */
   async revoke(id: string): Promise<boolean> {
-    const hash = (await this.redis.get(KEYS.byId(id))) ?? (await this.redis.get(KEYS.hashOf(id)));
+    const hash = await this.hashIncludingExpired(id);
     if (!hash) return false;
     const json = await this.redis.get(KEYS.byHash(hash));
     const record = json ? (JSON.parse(json) as TokenRecord) : undefined;
@@ -234,6 +234,11 @@ export class TokenStore {
       await this.redis.set(KEYS.byHash(hash), JSON.stringify(record));
       await this.redis.set(KEYS.byId(record.id), hash);
     }
+  }
+
+  /** A token's hash by id; a PAT's also for the week its record outlives its id key. */
+  private async hashIncludingExpired(id: string): Promise<string | null> {
+    return (await this.redis.get(KEYS.byId(id))) ?? (await this.redis.get(KEYS.hashOf(id)));
   }
 
   private async keepHashOf(id: string, hash: string, ttlMs: number | undefined) {
