@@ -33,7 +33,7 @@ export function fields(body: unknown, name: string): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-export function refuseForm(req: Request, res: Response): void {
+function refuseForm(req: Request, res: Response): void {
   sendPage(req, res, {
     status: 403,
     title: 'Form refused',

@@ -6,9 +6,9 @@ import type { Principal } from '../auth/principal';
 import { principalId } from '../auth/principal';
 import { requestFacts } from '../telemetry/access-log';
 import { clearCookie, setCookie } from './cookies';
-import { CSRF_FIELD, csrfInput, csrfToken, formAccepted, isSecure, renewCsrfToken } from './csrf';
+import { csrfInput, csrfToken, isSecure, renewCsrfToken } from './csrf';
 import { errorAlert, html } from './html';
-import { field, formBody, refuseForm } from './forms';
+import { csrfChecked, field, formBody } from './forms';
 import { sendPage } from './layout';
 import type { WebParts } from './parts';
 import { SESSION_TTL_MS } from './sessions';
@@ -105,7 +105,6 @@ async function checkSignIn(
 
 async function signIn(parts: WebParts, sessions: SessionStore, req: Request, res: Response) {
   const returnTo = safeReturnTo(req.query.return_to);
-  if (!formAccepted(req, field(req.body, CSRF_FIELD))) return refuseForm(req, res);
   const login = field(req.body, 'login');
 
   const checked = await checkSignIn(parts, req, login, field(req.body, 'password'));
@@ -131,8 +130,6 @@ async function signIn(parts: WebParts, sessions: SessionStore, req: Request, res
 }
 
 async function signOut(sessions: SessionStore, req: Request, res: Response) {
-  if (!formAccepted(req, field(req.body, CSRF_FIELD))) return refuseForm(req, res);
-
   const viewer = viewerOf(req);
   if (viewer) await sessions.delete(viewer.sessionId);
   clearCookie(res, SESSION_COOKIE, { sameSite: 'Lax', secure: isSecure(req) });
@@ -149,7 +146,11 @@ export function createSignInRouter(parts: WebParts, sessions: SessionStore): exp
     if (viewerOf(req)) return res.redirect(303, returnTo);
     sendForm(req, res, returnTo, { status: 200 });
   });
-  router.post('/login', form, (req: Request, res: Response) => signIn(parts, sessions, req, res));
-  router.post('/logout', form, (req: Request, res: Response) => signOut(sessions, req, res));
+  router.post('/login', form, csrfChecked, (req: Request, res: Response) =>
+    signIn(parts, sessions, req, res),
+  );
+  router.post('/logout', form, csrfChecked, (req: Request, res: Response) =>
+    signOut(sessions, req, res),
+  );
   return router;
 }
