@@ -259,8 +259,10 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
             auth.principal,
             registryResponse,
           );
-          if (pushed) await parts.observer.manifestPushed(pushed);
-          if (pushed) await parts.referrers.pushed(pushed, registryResponse.headers);
+          if (pushed) {
+            await parts.observer.manifestPushed(pushed);
+            await parts.referrers.pushed(pushed, registryResponse.headers);
+          }
         } finally {
           endPush(mark);
         }
