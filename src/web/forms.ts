@@ -26,7 +26,7 @@ export function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-/** Every field of that name, for checkbox groups. */
+/** Every field of that name, for checkbox groups and repeated query parameters. */
 export function fields(body: unknown, name: string): string[] {
   const value = (body as Record<string, unknown> | undefined)?.[name];
   if (typeof value === 'string') return [value];

@@ -4,6 +4,7 @@ import { MAX_NOTE_LENGTH } from '../auth/token-store';
 import type { PackageScope } from '../auth/token-store';
 import { csrfInput, csrfToken } from './csrf';
 import { formatDate } from './format';
+import { fields } from './forms';
 import { errorAlert, html } from './html';
 import type { Html } from './html';
 import { sendPage } from './layout';
@@ -66,11 +67,6 @@ export interface TokenFormState {
 
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-function queryStrings(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
 /** The longest expiration in days the limit allows, up to the default; else a custom date. */
 function defaultExpiration(limit: SessionLimit, now: number): string {
   if (limit.expiresAt === undefined) return String(DEFAULT_DAYS);
@@ -81,7 +77,7 @@ function defaultExpiration(limit: SessionLimit, now: number): string {
 
 /** The form's first values from `?scopes=` and `?description=`, and the scopes it ignored. */
 export function valuesFromQuery(req: Request, limit: SessionLimit, now: number) {
-  const named = queryStrings(req.query.scopes)
+  const named = fields(req.query, 'scopes')
     .flatMap((list) => list.split(/[\s,]+/))
     .filter(Boolean);
   const offered = OFFERED_SCOPES.map((offer) => offer.scope as string);
@@ -90,7 +86,7 @@ export function valuesFromQuery(req: Request, limit: SessionLimit, now: number) 
     .map((scope) => (scope.length > 40 ? `${scope.slice(0, 40)}…` : scope));
   const expiration = defaultExpiration(limit, now);
   const values: TokenFormValues = {
-    note: [...(queryStrings(req.query.description)[0] ?? '')].slice(0, MAX_NOTE_LENGTH).join(''),
+    note: [...(fields(req.query, 'description')[0] ?? '')].slice(0, MAX_NOTE_LENGTH).join(''),
     scopes: named.filter((scope) => offered.includes(scope)),
     expiration,
     expiresOn: expiration === 'custom' && limit.expiresAt ? dayOf(limit.expiresAt) : '',
