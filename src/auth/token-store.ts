@@ -4,8 +4,8 @@ import type { RedisClient } from '../state/redis';
 import { hashToken, mintToken, tokenKind } from './token-format';
 
 /**
- * Personal access tokens and workflow tokens, kept in RedisClient among the records that must not
- * be lost. Only a token's hash is stored. A token that expires carries a RedisClient TTL, so an
+ * Personal access tokens and workflow tokens, kept in Redis among the records that must not
+ * be lost. Only a token's hash is stored. A token that expires carries a Redis TTL, so an
  * expired token is simply gone; revoking deletes it at once.
  */
 export const PACKAGE_SCOPES = [
@@ -154,7 +154,7 @@ export class TokenStore {
     return hash ? this.live(await this.redis.get(KEYS.byHash(hash))) : undefined;
   }
 
-  /** Whether a token still stands: not revoked and not expired. One RedisClient round trip. */
+  /** Whether a token still stands: not revoked and not expired. One Redis round trip. */
   async isLive(id: string): Promise<boolean> {
     return (await this.redis.exists(KEYS.byId(id))) === 1;
   }
@@ -194,7 +194,7 @@ export class TokenStore {
     const record = json ? (JSON.parse(json) as TokenRecord) : undefined;
 
     // The id key decides whether a token works, so deleting it first revokes at once; the
-    // rest is tidying. One key a command: in a RedisClient Cluster they live in different slots.
+    // rest is tidying. One key a command: in a Redis Cluster they live in different slots.
     await this.redis.del(KEYS.byId(id));
     await this.redis.del(KEYS.byHash(hash));
     await this.redis.del(KEYS.hashOf(id));
@@ -249,7 +249,7 @@ export class TokenStore {
   private live(json: string | null): TokenRecord | undefined {
     if (!json) return undefined;
     const record = JSON.parse(json) as TokenRecord;
-    // RedisClient expires the id key itself; this guards the moment between expiry and eviction.
+    // Redis expires the id key itself; this guards the moment between expiry and eviction.
     return this.expired(record) ? undefined : record;
   }
 }
