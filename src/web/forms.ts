@@ -12,8 +12,7 @@ import type { Viewer } from './viewer';
  * What every form of the web origin shares: a small urlencoded body, its fields read as
  * strings, the CSRF check before anything is acted on, and pages that need a signed-in viewer.
  */
-export const REFUSED_FORM =
-  'This form was sent from another site, or has expired. Please try again.';
+const REFUSED_FORM = 'This form was sent from another site, or has expired. Please try again.';
 
 /** A parser for a form of a few short fields; a bigger body is not one of crgate's forms. */
 export function formBody(limit = '4kb', fields = 8) {

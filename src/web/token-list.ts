@@ -12,7 +12,7 @@ import { sendPage } from './layout';
  * them: note, scopes, when each was made, last used and expires, and a Revoke button.
  * Expired tokens stay listed for a week (TokenStore's grace), marked expired.
  */
-export const NOTICES: Readonly<Record<string, string>> = {
+const NOTICES: Readonly<Record<string, string>> = {
   revoked: 'The token was revoked. It no longer works.',
 };
 

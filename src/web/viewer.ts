@@ -59,7 +59,7 @@ export function viewerStep(directory: Directory, tokens: TokenStore, sessions: S
 }
 
 /** The viewer as a principal: the user, with the scopes of the token they signed in with. */
-export function viewerPrincipal(viewer: SessionGrant & { login: string }): Principal {
+function viewerPrincipal(viewer: SessionGrant & { login: string }): Principal {
   const { login, tokenId, scopes, ssoOrgs } = viewer;
   return { kind: 'user', login, tokenId, scopes, ssoOrgs };
 }
