@@ -9,8 +9,8 @@ import type { DeletedPackage } from '../packages/deletion';
 import { PACKAGE_NOT_FOUND, refusalAnswer } from '../packages/refusal-messages';
 import { csrfInput, csrfToken } from './csrf';
 import { formatCount, formatDate } from './format';
-import { csrfChecked, field, formBody } from './forms';
-import { errorAlert, html } from './html';
+import { csrfChecked, field, formBody, noticeNamed } from './forms';
+import { errorAlert, html, statusNotice } from './html';
 import type { Html } from './html';
 import { sendNotFound, sendPage } from './layout';
 import { deletedHref, NAMESPACE_ROUTES, namespaceHref, namespaceOf } from './package-access';
@@ -159,8 +159,7 @@ async function sendDeleted(
       </p>
       <div class="settings">
         <h1 id="deleted-heading">Deleted packages</h1>
-        ${shown.notice && html`<p class="notice" role="status">${shown.notice}</p>`}
-        ${errorAlert(shown.error)}
+        ${statusNotice(shown.notice)} ${errorAlert(shown.error)}
         <p class="muted">
           A deleted package comes back with its versions and tags until its restore window passes,
           unless its name, a tag or a digest has been published again since.
@@ -174,10 +173,7 @@ async function sendDeleted(
 async function showDeleted(parts: WebParts, route: NamespaceRoute, req: Request, res: Response) {
   const page = await deletedPage(parts, route, req);
   if (!page) return sendNotFound(req, res);
-  const done = req.query.done;
-  const notice =
-    typeof done === 'string' && Object.hasOwn(NOTICES, done) ? NOTICES[done] : undefined;
-  await sendDeleted(parts, page, req, res, { notice });
+  await sendDeleted(parts, page, req, res, { notice: noticeNamed(NOTICES, req.query.done) });
 }
 
 /** Restores a package as the REST API's restore does: write:packages, then the restore role. */

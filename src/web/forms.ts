@@ -42,6 +42,17 @@ function refuseForm(req: Request, res: Response): void {
   });
 }
 
+/**
+ * The notice a redirect after a form asked for by name, from the page's own sentences; a name
+ * the page did not write shows nothing, so a link cannot put words on the page.
+ */
+export function noticeNamed(
+  notices: Readonly<Record<string, string>>,
+  name: unknown,
+): string | undefined {
+  return typeof name === 'string' && Object.hasOwn(notices, name) ? notices[name] : undefined;
+}
+
 /** Refuses (403) a form that fails the CSRF checks; else lets the handler act on it. */
 export function csrfChecked(req: Request, res: Response, next: NextFunction): void {
   if (formAccepted(req, field(req.body, CSRF_FIELD))) next();

@@ -52,6 +52,11 @@ export function trusted(markup: string): Html {
   return new Html(markup);
 }
 
+/** What a form did, read out by screen readers without taking them from where they are. */
+export function statusNotice(notice: string | undefined): Html | false {
+  return Boolean(notice) && html`<p class="notice" role="status">${notice}</p>`;
+}
+
 /** A form's refusal, read out by screen readers as soon as the page shows it. */
 export function errorAlert(error: string | undefined): Html | false {
   return Boolean(error) && html`<p class="error" role="alert">${error}</p>`;

@@ -4,8 +4,8 @@ import type { Request, Response } from 'express';
 import { missingScopes, SCOPES_TO } from '../access/package-scopes';
 import { csrfToken } from './csrf';
 import { mayRestoreIn } from './deleted-packages';
-import { csrfChecked, field, formBody } from './forms';
-import { errorAlert, html } from './html';
+import { csrfChecked, field, formBody, noticeNamed } from './forms';
+import { errorAlert, html, statusNotice } from './html';
 import { sendNotFound, sendPage } from './layout';
 import {
   deletedHref,
@@ -110,8 +110,7 @@ function settingsMain(route: NamespaceRoute, view: SettingsView, shown: Shown) {
     </p>
     <div class="settings">
       <h1>Package settings</h1>
-      ${shown.notice && html`<p class="notice" role="status">${shown.notice}</p>`}
-      ${errorAlert(shown.error)}
+      ${statusNotice(shown.notice)} ${errorAlert(shown.error)}
       ${view.lacking.change.length > 0 && html`<p>${lacksSentence(view.lacking.change, 'change')}</p>`}
       ${sourceSection(view)} ${actionsSection(view)} ${accessSection(view)} ${versionsSection(view)}
       ${dangerSection(view)}
@@ -135,18 +134,12 @@ async function sendSettings(
   });
 }
 
-/** The notice a redirect asked for, by name; a name crgate did not write shows nothing. */
-function noticeOf(req: Request): string | undefined {
-  const done = req.query.done;
-  return typeof done === 'string' && Object.hasOwn(NOTICES, done)
-    ? NOTICES[done as Done]
-    : undefined;
-}
-
 async function showSettings(parts: WebParts, route: NamespaceRoute, req: Request, res: Response) {
   const target = await adminPackage(parts, route, req);
   if (!target) return sendNotFound(req, res);
-  await sendSettings(parts, route, target, req, res, { notice: noticeOf(req) });
+  await sendSettings(parts, route, target, req, res, {
+    notice: noticeNamed(NOTICES, req.query.done),
+  });
 }
 
 /**

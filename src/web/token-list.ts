@@ -3,7 +3,8 @@ import type { Request, Response } from 'express';
 import type { PatRecord } from '../auth/token-store';
 import { csrfInput, csrfToken } from './csrf';
 import { formatDate } from './format';
-import { html } from './html';
+import { noticeNamed } from './forms';
+import { html, statusNotice } from './html';
 import type { Html } from './html';
 import { sendPage } from './layout';
 
@@ -66,7 +67,7 @@ export function sendTokenList(
   signInTokenId: string,
 ): void {
   const now = Date.now();
-  const notice = typeof req.query.notice === 'string' ? NOTICES[req.query.notice] : undefined;
+  const notice = noticeNamed(NOTICES, req.query.notice);
   // Newest first, as GitHub lists them.
   const items = [...records]
     .reverse()
@@ -77,7 +78,7 @@ export function sendTokenList(
         <h1>Personal access tokens (classic)</h1>
         <a class="button" href="/settings/tokens/new">Generate new token</a>
       </div>
-      ${notice && html`<p class="notice" role="status">${notice}</p>`}
+      ${statusNotice(notice)}
       <p>
         Tokens you have generated that can be used to access the container registry and the REST
         API. Revoking the token you signed in with signs you out.
