@@ -8,11 +8,11 @@ import { html } from './html';
 import type { Html } from './html';
 
 /**
- * Cross-site request forgery defences for the web origin's forms (sign-in and sign-out): the
- * form carries the token of the browser's `crgate_csrf` cookie in a hidden field (the
- * double-submit pattern), and the browser's own word on where the request came from,
- * `Sec-Fetch-Site` and `Origin`, must not name another origin. A sibling subdomain
- * could plant a cookie of its own, but its form would still carry its own `Origin`.
+ * Cross-site request forgery defences for every form of the web origin: the form carries the
+ * token of the browser's `crgate_csrf` cookie in a hidden field (the double-submit pattern),
+ * and the browser's own word on where the request came from, `Sec-Fetch-Site` and `Origin`,
+ * must not name another origin. A sibling subdomain could plant a cookie of its own, but its
+ * form would still carry its own `Origin`.
  */
 export const CSRF_COOKIE = 'crgate_csrf';
 export const CSRF_FIELD = 'csrf_token';

@@ -18,9 +18,10 @@ import { createTokenPages } from './token-pages';
 import { viewerStep } from './viewer';
 
 /**
- * The pages of the web origin: the stylesheet, the front page, sign-in and sign-out, and for each namespace
- * its package list, its packages' pages and GitHub's version URLs. Paths follow GitHub's, so
- * a link written for github.com works with the host changed.
+ * The pages of the web origin: the stylesheet and the copy script, the front page, sign-in and
+ * sign-out, the viewer's tokens, and for each namespace its package list, its deleted packages,
+ * its packages' pages and settings, and GitHub's version URLs. Paths follow GitHub's, so a link
+ * written for github.com works with the host changed.
  */
 function failurePage(parts: WebParts) {
   return (error: unknown, req: Request, res: Response, next: NextFunction) => {
