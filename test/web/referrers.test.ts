@@ -2,7 +2,7 @@ import { pushArtifact, pushImage, pushManifest, viaCrgate } from '../harness/art
 import type { Descriptor } from '../harness/artifacts';
 import { startGateway } from '../harness/gateway';
 import type { TestGateway } from '../harness/gateway';
-import { uniqueName } from './published';
+import { OCI_INDEX, uniqueName } from './published';
 
 /**
  * Referrers where people look for them: the package page lists a version's SBOM and signature
@@ -11,7 +11,6 @@ import { uniqueName } from './published';
  */
 const SBOM = 'application/spdx+json';
 const SIGNATURE = 'application/vnd.dev.cosign.simplesigning.v1+json';
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
 let gw: TestGateway;
 let name: string;
