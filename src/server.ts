@@ -27,7 +27,7 @@ import { PackageObserver } from './packages/observe';
 import { PackageStore } from './packages/package-store';
 import { Purger, registryManifestDeleter } from './packages/purge';
 import { markTtlMs, PurgeMarks } from './packages/purge-marks';
-import { forgettingReferrers, ReferrerStore } from './packages/referrers';
+import { ReferrerStore } from './packages/referrers';
 import { createRegistryHandler } from './registry/app';
 import { UploadSessions } from './registry/upload-sessions';
 import { createUploadStep } from './registry/uploads';
@@ -271,10 +271,7 @@ export async function createGateway(
   });
   const purger = new Purger(
     redis,
-    forgettingReferrers(
-      registryManifestDeleter(config.registryUrl, config.registryTimeoutMs),
-      referrerStore,
-    ),
+    registryManifestDeleter(config.registryUrl, config.registryTimeoutMs),
     config.restoreWindowSeconds * 1000,
     logger,
     purgeMarks,

@@ -9,7 +9,7 @@ import type { DeletedPackageSnapshot, PurgeItem } from './deletion';
 import { unindexDeletedName } from './deleted-names';
 import { PACKAGE_KEYS } from './package-keys';
 import type { PurgeMark, PurgeMarks } from './purge-marks';
-import { forgetOrphanedReferrers } from './referrers';
+import { forgetOrphanedReferrers, ReferrerStore } from './referrers';
 
 /**
  * The purge: once a deletion's restore window has passed, its manifests are deleted from the
@@ -197,6 +197,9 @@ export class Purger {
     const gone = await this.deleteManifest(mark.repository, mark.digest).catch(() => undefined);
     if (gone === undefined) return false;
     await this.marks.endPurge(mark);
+    // The deletion's hidden digests go with it, after which a referrer read from the fallback
+    // tag would be listed again although the registry no longer holds it.
+    if (gone) await new ReferrerStore(this.redis).forget(mark.repository, mark.digest);
     return gone;
   }
 }

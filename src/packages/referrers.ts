@@ -2,7 +2,6 @@ import type { RedisClient } from '../state/redis';
 import type { ParsedManifest } from './manifest';
 import { OCI_INDEX, OCI_MANIFEST } from './manifest';
 import { PACKAGE_KEYS } from './package-keys';
-import type { ManifestDeleter } from './purge';
 
 /**
  * Referrers (OCI distribution-spec v1.1, "Listing Referrers"): the manifests of a package
@@ -268,20 +267,4 @@ export async function forgetOrphanedReferrers(
     PACKAGE_KEYS.referrers(repository),
   ];
   await redis.eval(FORGET_ORPHANED, keys.length, ...keys);
-}
-
-/**
- * The purge's manifest deleter, forgetting each manifest it deletes as a referrer: the purge
- * takes a deletion's digests out of the hidden hash, after which a referrer read from the
- * fallback tag would show again although the registry no longer holds it.
- */
-export function forgettingReferrers(
-  deleter: ManifestDeleter,
-  store: ReferrerStore,
-): ManifestDeleter {
-  return async (repository, digest) => {
-    const gone = await deleter(repository, digest);
-    if (gone) await store.forget(repository, digest);
-    return gone;
-  };
 }
