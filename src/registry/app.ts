@@ -27,6 +27,7 @@ import {
   RegistryError,
   discardBody,
   unavailable,
+  nameUnknown,
   writeRegistryError,
 } from './errors';
 import type { Forwarder } from './forward';
@@ -297,12 +298,6 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
     parts.logger.error('unexpected error', { error: String(error) });
     return asRegistryError(error);
   }
-}
-
-function nameUnknown(repository: string): RegistryError {
-  return new RegistryError('NAME_UNKNOWN', 'repository name not known to registry', {
-    name: repository,
-  });
 }
 
 /**

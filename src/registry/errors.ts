@@ -97,6 +97,13 @@ export function discardBody(req: IncomingMessage): void {
   req.resume();
 }
 
+/** What a pull of a repository the registry does not know (or crgate hides) answers. */
+export function nameUnknown(repository: string): RegistryError {
+  return new RegistryError('NAME_UNKNOWN', 'repository name not known to registry', {
+    name: repository,
+  });
+}
+
 /** A 503 for a part crgate cannot do without, with the seconds a client should wait. */
 export function unavailable(what: string): RegistryError {
   return new RegistryError('UNAVAILABLE', `${what} is unavailable, retry later`, undefined, {

@@ -10,7 +10,7 @@ import { referrerDescriptor } from '../packages/referrers';
 import type { ReferrerDescriptor, ReferrerStore } from '../packages/referrers';
 import { isDigest } from './classify';
 import type { RegistryRoute } from './classify';
-import { RegistryError } from './errors';
+import { nameUnknown, RegistryError } from './errors';
 import type { FallbackTagReader } from './referrers-tag';
 
 /**
@@ -44,12 +44,6 @@ export interface ReferrersParts {
 }
 
 const EMPTY_INDEX = `{"schemaVersion":2,"mediaType":"${OCI_INDEX}","manifests":[]}`;
-
-function nameUnknown(repository: string): RegistryError {
-  return new RegistryError('NAME_UNKNOWN', 'repository name not known to registry', {
-    name: repository,
-  });
-}
 
 function lastOf(query: URLSearchParams): string | undefined {
   const last = query.get('last');

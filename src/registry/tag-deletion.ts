@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 
 import type { PackageDeletions } from '../packages/deletion';
-import { RegistryError, unavailable } from './errors';
+import { nameUnknown, RegistryError, unavailable } from './errors';
 import { MANIFEST_ACCEPT } from './manifest-accept';
 import { fetchFromRegistry } from './registry-fetch';
 import type { RegistrySource } from './registry-fetch';
@@ -50,9 +50,7 @@ export async function deleteTag(
 ): Promise<void> {
   const hidden = await parts.deletions.hidden(repository, tag);
   if (hidden === 'package') {
-    throw new RegistryError('NAME_UNKNOWN', 'repository name not known to registry', {
-      name: repository,
-    });
+    throw nameUnknown(repository);
   }
   // A tag already hidden (untagged, or of a deleted version) is gone as far as clients know.
   const digest = hidden ? undefined : await taggedDigest(parts.registry, repository, tag);
