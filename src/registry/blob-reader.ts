@@ -1,4 +1,5 @@
 import type { BlobReader } from '../packages/observe';
+import { fetchFromRegistry } from './registry-fetch';
 
 /**
  * Reads small blobs (image configurations) straight from the registry for the observe step.
@@ -6,10 +7,10 @@ import type { BlobReader } from '../packages/observe';
  */
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
-export function createBlobReader(registryUrl: URL, timeoutMs: number): BlobReader {
+export function createBlobReader(registryUrl: URL, registryTimeoutMs: number): BlobReader {
+  const source = { registryUrl, registryTimeoutMs };
   return async (repository, digest) => {
-    const url = new URL(`/v2/${repository}/blobs/${digest}`, registryUrl);
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetchFromRegistry(source, `/v2/${repository}/blobs/${digest}`);
     const length = Number(response.headers.get('content-length') ?? 0);
     if (!response.ok || length > MAX_CONFIG_BYTES) {
       await response.body?.cancel();

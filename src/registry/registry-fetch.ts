@@ -2,7 +2,8 @@ import { unavailable } from './errors';
 
 /**
  * crgate's own requests to the registry, beside the forward step's: a tag list to page, the
- * digest a tag names, a subject's fallback referrers index, the purge's manifest deletions.
+ * digest a tag names, a subject's fallback referrers index, an image configuration for the
+ * observe step, the purge's manifest deletions.
  * Each is bounded by the registry timeout (CRGATE_REGISTRY_TIMEOUT_MS); a registry that cannot
  * be reached or does not answer in time is UNAVAILABLE.
  */
