@@ -11,6 +11,7 @@ import type { Metrics } from '../telemetry/metrics';
 import { ShortMemo } from '../state/short-memo';
 import type { DecisionCache, FullDecision } from './decision-cache';
 import { packageRole } from './roles';
+import { ssoRefusal } from './sso';
 
 /**
  * What a principal may do on a package (DESIGN.md, "Who may do what"): a role, capped by the
@@ -146,7 +147,7 @@ export class AccessControl {
     pkg: Package | undefined,
   ): Promise<FullDecision> {
     const { namespace } = splitRepository(repository);
-    const sso = await this.ssoRefusal(principal, namespace);
+    const sso = await ssoRefusal(this.directory, principal, namespace);
     if (sso) return { granted: [], refusals: { pull: sso, push: sso, delete: sso } };
 
     const role = await packageRole(this.directory, principal, namespace, pkg);
@@ -156,13 +157,6 @@ export class AccessControl {
         ? byRole.filter((action) => scopeAllows(principal.scopes, action))
         : byRole;
     return { granted, refusals: refusalsFor(principal, repository, byRole, granted) };
-  }
-
-  private async ssoRefusal(principal: Principal, namespace: string) {
-    if (principal.kind !== 'user') return undefined;
-    const org = await this.directory.organization(namespace);
-    if (!org?.requireSso || principal.ssoOrgs.includes(org.name)) return undefined;
-    return `organization ${org.name} requires SSO authorization for this token; authorize it for ${org.name} and try again`;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/principal';
-import type { Directory, Organization, RepositoryRole } from '../identity/directory';
+import type { Directory, Membership, RepositoryRole } from '../identity/directory';
 import { highestRole } from '../packages/package';
 import type { Package, PackageRole } from '../packages/package';
 
@@ -23,11 +23,12 @@ function visibilityRole(pkg: Package, signedIn: boolean): PackageRole | undefine
   return visibility === 'internal' && signedIn ? 'read' : undefined;
 }
 
-function teamRoles(pkg: Package, org: Organization | undefined, login: string) {
-  if (!org) return [];
-  return Object.entries(pkg.access.teams)
-    .filter(([team]) => org.teams[team]?.includes(login))
-    .map(([, role]) => role);
+async function teamRoles(directory: Directory, pkg: Package, org: string, login: string) {
+  const entries = Object.entries(pkg.access.teams);
+  const members = await Promise.all(
+    entries.map(([team]) => directory.isTeamMember(org, team, login)),
+  );
+  return entries.filter((_, i) => members[i]).map(([, role]) => role);
 }
 
 async function inheritedRole(directory: Directory, pkg: Package, login: string) {
@@ -38,8 +39,9 @@ async function inheritedRole(directory: Directory, pkg: Package, login: string) 
 }
 
 /** Who may publish a new package into an organization: its owners, and members unless barred. */
-function mayCreateIn(org: Organization, login: string): boolean {
-  return org.membersCanCreatePackages && org.members.includes(login);
+async function mayCreateIn(directory: Directory, namespace: string, membership?: Membership) {
+  if (membership !== 'member') return false;
+  return (await directory.organization(namespace))?.membersCanCreatePackages === true;
 }
 
 export async function userRole(
@@ -49,16 +51,16 @@ export async function userRole(
   pkg: Package | undefined,
 ): Promise<PackageRole | undefined> {
   if (namespace === login) return 'admin';
-  const org = await directory.organization(namespace);
-  if (org?.owners.includes(login)) return 'admin';
-  if (!pkg) return org && mayCreateIn(org, login) ? 'write' : undefined;
+  const membership = await directory.membership(namespace, login);
+  if (membership === 'owner') return 'admin';
+  if (!pkg) return (await mayCreateIn(directory, namespace, membership)) ? 'write' : undefined;
 
-  return highestRole([
-    await inheritedRole(directory, pkg, login),
-    pkg.access.users[login],
-    ...teamRoles(pkg, org, login),
-    visibilityRole(pkg, true),
+  // Teams are an organization's, and only its members are in them.
+  const [inherited, teams] = await Promise.all([
+    inheritedRole(directory, pkg, login),
+    membership ? teamRoles(directory, pkg, namespace, login) : [],
   ]);
+  return highestRole([inherited, pkg.access.users[login], ...teams, visibilityRole(pkg, true)]);
 }
 
 export function workflowRole(

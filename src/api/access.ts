@@ -2,6 +2,7 @@ import type { Request } from 'express';
 
 import { missingScopes } from '../access/package-scopes';
 import { packageRole } from '../access/roles';
+import { ssoRefusal } from '../access/sso';
 import type { Principal } from '../auth/principal';
 import type { PackageScope } from '../auth/token-store';
 import type { NamespaceKind } from '../identity/directory';
@@ -55,11 +56,8 @@ async function namespaceOf(parts: ApiParts, principal: Principal, route: OwnerRo
 
 /** An organization that requires SSO refuses a token not authorized for it, as the registry does. */
 async function checkSso(parts: ApiParts, principal: Principal, namespace: string) {
-  if (principal.kind !== 'user') return;
-  const org = await parts.directory.organization(namespace);
-  if (org?.requireSso && !principal.ssoOrgs.includes(org.name)) {
-    throw new ApiError(403, `Organization ${org.name} requires SSO authorization for this token`);
-  }
+  const refusal = await ssoRefusal(parts.directory, principal, namespace);
+  if (refusal) throw new ApiError(403, refusal);
 }
 
 export async function callerOf(parts: ApiParts, route: OwnerRoute, req: Request): Promise<Caller> {

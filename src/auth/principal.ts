@@ -12,6 +12,11 @@ export type Principal =
       readonly tokenId: string;
       readonly scopes: readonly PackageScope[];
       readonly ssoOrgs: readonly string[];
+      /**
+       * Organizations enforcing SAML SSO that GitHub says this token is not authorized for,
+       * each with the URL that authorizes it (the GitHub directory only).
+       */
+      readonly ssoRequired?: Readonly<Record<string, string>>;
     }
   | {
       readonly kind: 'workflow';

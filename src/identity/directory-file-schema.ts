@@ -10,11 +10,26 @@ import type { Organization, Repository, RepositoryRole, Visibility } from './dir
  * used, so a typo stops crgate from starting, or a reload from taking effect, instead of
  * quietly granting or withholding access. Errors name the entry as a path into the file.
  */
+export interface FileOrganization extends Organization {
+  readonly owners: readonly string[];
+  /** Members who are not owners. */
+  readonly members: readonly string[];
+  /** Team name to its members' logins. */
+  readonly teams: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface FileRepository extends Repository {
+  /** Login to role. */
+  readonly collaborators: Readonly<Record<string, RepositoryRole>>;
+  /** Team name (of the owning organization) to role. */
+  readonly teams: Readonly<Record<string, RepositoryRole>>;
+}
+
 export interface DirectoryData {
   readonly users: ReadonlySet<string>;
   readonly siteAdmins: ReadonlySet<string>;
-  readonly organizations: ReadonlyMap<string, Organization>;
-  readonly repositories: ReadonlyMap<string, Repository>;
+  readonly organizations: ReadonlyMap<string, FileOrganization>;
+  readonly repositories: ReadonlyMap<string, FileRepository>;
 }
 
 export class DirectoryError extends Error {
@@ -132,7 +147,12 @@ function declaredUser(users: ReadonlySet<string>) {
   };
 }
 
-function parseOrganization(org: string, value: unknown, path: string, users: ReadonlySet<string>) {
+function parseOrganization(
+  org: string,
+  value: unknown,
+  path: string,
+  users: ReadonlySet<string>,
+): FileOrganization {
   if (users.has(org)) throw new DirectoryError(path, `"${org}" is already a user`);
   const fields = mapping(value, path, ORGANIZATION_KEYS);
   const declared = declaredUser(users);
@@ -175,7 +195,7 @@ function repositoryName(raw: string, path: string): [owner: string, name: string
   return [name(owner, path, LOGIN, 'owner'), name(repo, path, REPOSITORY_NAME, 'repository name')];
 }
 
-function teamOf(owner: string, org: Organization | undefined) {
+function teamOf(owner: string, org: FileOrganization | undefined) {
   return (raw: string, path: string): string => {
     const team = teamName(raw, path);
     if (!org || !Object.hasOwn(org.teams, team)) {
@@ -190,7 +210,7 @@ function parseRepository(
   value: unknown,
   path: string,
   { users, organizations }: Pick<DirectoryData, 'users' | 'organizations'>,
-): Repository {
+): FileRepository {
   const [owner, repo] = repositoryName(fullName, path);
   const org = organizations.get(owner);
   if (!org && !users.has(owner)) {
@@ -231,7 +251,7 @@ export function parseDirectory(text: string): DirectoryData {
   const orgs = table(root.orgs, 'orgs', orgName, (org, value, p) =>
     parseOrganization(org, value, p, users),
   );
-  const organizations: ReadonlyMap<string, Organization> = new Map(Object.entries(orgs));
+  const organizations: ReadonlyMap<string, FileOrganization> = new Map(Object.entries(orgs));
 
   const repoName = (raw: string, p: string) => repositoryName(raw, p).join('/');
   const repos = table(root.repos, 'repos', repoName, (fullName, value, p) =>

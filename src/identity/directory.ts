@@ -1,8 +1,9 @@
 /**
  * The directory of identities: users, organizations (owners, members, teams) and
  * repositories (visibility, collaborators and teams with roles). crgate asks it questions
- * and never cares where the answers come from: the embedded YAML file today, GitHub's REST
- * API later, so every question is asynchronous.
+ * and never cares where the answers come from: the embedded YAML file or GitHub's REST API.
+ * So every question is asynchronous, and each asks about one person at a time: GitHub
+ * answers "is this user a member" in one request, "who are the members" in many.
  */
 export type RepositoryRole = 'read' | 'triage' | 'write' | 'maintain' | 'admin';
 
@@ -18,11 +19,6 @@ export type Visibility = 'private' | 'internal' | 'public';
 
 export interface Organization {
   readonly name: string;
-  readonly owners: readonly string[];
-  /** Members who are not owners. */
-  readonly members: readonly string[];
-  /** Team name to its members' logins. */
-  readonly teams: Readonly<Record<string, readonly string[]>>;
   /** Tokens must be SSO-authorized for this organization to act in it. */
   readonly requireSso: boolean;
   /** Whether members who are not owners may publish new packages (GitHub's org setting). */
@@ -35,13 +31,12 @@ export interface Repository {
   readonly owner: string;
   readonly name: string;
   readonly visibility: Visibility;
-  /** Login to role. */
-  readonly collaborators: Readonly<Record<string, RepositoryRole>>;
-  /** Team name (of the owning organization) to role. */
-  readonly teams: Readonly<Record<string, RepositoryRole>>;
 }
 
 export type NamespaceKind = 'user' | 'org';
+
+/** Where a user stands in an organization: its owners and its other members. */
+export type Membership = 'owner' | 'member';
 
 export interface Directory {
   /**
@@ -54,6 +49,9 @@ export interface Directory {
   isSiteAdmin(login: string): Promise<boolean>;
   namespaceKind(name: string): Promise<NamespaceKind | undefined>;
   organization(name: string): Promise<Organization | undefined>;
+  membership(org: string, login: string): Promise<Membership | undefined>;
+  teamExists(org: string, team: string): Promise<boolean>;
+  isTeamMember(org: string, team: string, login: string): Promise<boolean>;
   repository(fullName: string): Promise<Repository | undefined>;
   /**
    * The highest role a user holds on a repository: admin for the owner of a user's

@@ -8,6 +8,7 @@ import type { Logger } from 'winston';
 import { compareRoles } from './directory';
 import type {
   Directory,
+  Membership,
   NamespaceKind,
   Organization,
   Repository,
@@ -151,6 +152,24 @@ export class FileDirectory implements Directory {
 
   async organization(name: string): Promise<Organization | undefined> {
     return this.data.organizations.get(name.toLowerCase());
+  }
+
+  async membership(org: string, login: string): Promise<Membership | undefined> {
+    const found = this.data.organizations.get(org.toLowerCase());
+    const lower = login.toLowerCase();
+    if (found?.owners.includes(lower)) return 'owner';
+    return found?.members.includes(lower) ? 'member' : undefined;
+  }
+
+  async teamExists(org: string, team: string): Promise<boolean> {
+    const teams = this.data.organizations.get(org.toLowerCase())?.teams ?? {};
+    return Object.hasOwn(teams, team.toLowerCase());
+  }
+
+  async isTeamMember(org: string, team: string, login: string): Promise<boolean> {
+    const teams = this.data.organizations.get(org.toLowerCase())?.teams ?? {};
+    const members = Object.hasOwn(teams, team.toLowerCase()) ? teams[team.toLowerCase()] : [];
+    return members?.includes(login.toLowerCase()) ?? false;
   }
 
   async repository(fullName: string): Promise<Repository | undefined> {

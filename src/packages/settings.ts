@@ -54,7 +54,7 @@ export async function checkGrantee(
     grantee.kind === 'user'
       ? await directory.userExists(grantee.name)
       : grantee.kind === 'team'
-        ? Object.hasOwn((await directory.organization(namespace))?.teams ?? {}, grantee.name)
+        ? await directory.teamExists(namespace, grantee.name)
         : (await directory.repository(grantee.name)) !== undefined;
   if (!exists) throw new SettingsError(`no ${grantee.kind} ${grantee.name} for ${repository}`);
 }

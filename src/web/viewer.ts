@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 
 import { ANONYMOUS, principalId } from '../auth/principal';
+import { ssoRefusal } from '../access/sso';
 import type { Principal } from '../auth/principal';
 import type { TokenStore } from '../auth/token-store';
 import type { Directory } from '../identity/directory';
@@ -60,8 +61,8 @@ export function viewerStep(directory: Directory, tokens: TokenStore, sessions: S
 
 /** The viewer as a principal: the user, with the scopes of the token they signed in with. */
 function viewerPrincipal(viewer: SessionGrant & { login: string }): Principal {
-  const { login, tokenId, scopes, ssoOrgs } = viewer;
-  return { kind: 'user', login, tokenId, scopes, ssoOrgs };
+  const { login, tokenId, scopes, ssoOrgs, ssoRequired } = viewer;
+  return { kind: 'user', login, tokenId, scopes, ssoOrgs, ssoRequired };
 }
 
 /**
@@ -76,7 +77,6 @@ export async function principalIn(
 ): Promise<Principal> {
   const viewer = viewerOf(req);
   if (!viewer) return ANONYMOUS;
-  const org = await directory.organization(namespace);
-  if (org?.requireSso && !viewer.ssoOrgs.includes(org.name)) return ANONYMOUS;
-  return viewerPrincipal(viewer);
+  const principal = viewerPrincipal(viewer);
+  return (await ssoRefusal(directory, principal, namespace)) ? ANONYMOUS : principal;
 }
