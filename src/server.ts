@@ -8,7 +8,7 @@ import type { Logger } from 'winston';
 import { AccessControl } from './access/decide';
 import { DecisionCache } from './access/decision-cache';
 import { Authenticator } from './auth/authenticate';
-import { PasswordChecker } from './auth/credentials';
+import { PasswordChecker, StoredTokens } from './auth/credentials';
 import { FailureLimiter } from './auth/rate-limit';
 import { TokenSigner } from './auth/jwt';
 import { loadSigningKeys } from './auth/signing-keys';
@@ -118,7 +118,8 @@ async function createAuth(config: Config, logger: Logger, redis: RedisClient, me
         reason: error instanceof Error ? error.name : typeof error,
       }),
   });
-  const passwords = new PasswordChecker(tokens, directory, limiter, uses);
+  const verifier = new StoredTokens(tokens, directory, uses);
+  const passwords = new PasswordChecker(verifier, limiter);
   const addressOf = createAddressResolver(config);
   const packages = new PackageStore(redis);
   const deletions = new PackageDeletions(redis, {
@@ -130,14 +131,13 @@ async function createAuth(config: Config, logger: Logger, redis: RedisClient, me
   const tokenEndpoint = createTokenEndpoint({
     addressOf,
     signer,
-    store: tokens,
     access,
     passwords,
     service,
     tokenTtlSeconds: config.tokenTtlSeconds,
     refreshTokenTtlSeconds: REFRESH_TOKEN_TTL_SECONDS,
   });
-  const authenticator = new Authenticator(signer, tokens, passwords);
+  const authenticator = new Authenticator(signer, verifier, passwords);
   return {
     directory,
     tokens,

@@ -1,11 +1,10 @@
-import { CredentialsError, parseBasic, principalOf } from './credentials';
-import type { PasswordChecker } from './credentials';
+import { CredentialsError, parseBasic } from './credentials';
+import type { PasswordChecker, SecretVerifier } from './credentials';
 import type { TokenSigner, VerifiedToken } from './jwt';
 import { TokenError } from './jwt';
 import { ANONYMOUS } from './principal';
 import type { Principal } from './principal';
 import type { AccessEntry } from './scope';
-import type { TokenStore } from './token-store';
 
 /**
  * The authenticate step of the registry origin: no credentials (anonymous), a bearer JWT of
@@ -58,7 +57,7 @@ export class Authenticator {
 
   constructor(
     private readonly signer: TokenSigner,
-    private readonly store: TokenStore,
+    private readonly verifier: SecretVerifier,
     private readonly passwords: PasswordChecker,
     private readonly now: () => number = Date.now,
   ) {}
@@ -94,10 +93,7 @@ export class Authenticator {
       principal: bearerPrincipal(subject, claims, tokenId),
       access,
       refusals: stringRecord(claims[REFUSALS_CLAIM]),
-      issuer: async () => {
-        const record = tokenId ? await this.store.get(tokenId) : undefined;
-        return record ? principalOf(record) : undefined;
-      },
+      issuer: async () => (tokenId ? this.verifier.principalById(tokenId) : undefined),
     };
   }
 
@@ -131,7 +127,7 @@ export class Authenticator {
     const cached = this.liveness.get(tokenId);
     if (cached && cached.until > now) return cached.live;
 
-    const live = await this.store.isLive(tokenId);
+    const live = await this.verifier.isLive(tokenId);
     if (this.liveness.size >= LIVENESS_CACHE_ENTRIES) this.liveness.clear();
     this.liveness.set(tokenId, { live, until: now + LIVENESS_CACHE_MS });
     return live;

@@ -37,25 +37,70 @@ export function principalOf(record: TokenRecord): Principal {
   return { kind: 'user', login: user, tokenId: id, scopes, ssoOrgs };
 }
 
-export async function principalFromSecret(
-  store: TokenStore,
-  directory: Directory,
-  secret: string,
-): Promise<Principal> {
-  if (!tokenKind(secret)) {
-    throw new CredentialsError(
-      'the password must be a personal access token (classic, ghp_...) or a workflow token (ghs_...)',
-    );
+/**
+ * Where the secrets clients send as passwords are checked: crgate's own token store, or
+ * GitHub. A verifier also answers for the tokens it let in, by id: whether one still lives
+ * (bearer tokens and web sessions carry the id) and whom it stands for (refresh tokens).
+ */
+export interface SecretVerifier {
+  /** The principal of a secret; CredentialsError, in words the user can act on, if none. */
+  principal(secret: string): Promise<Principal>;
+  /** The principal of a live token by id; undefined once it is revoked or expired. */
+  principalById(tokenId: string): Promise<Principal | undefined>;
+  isLive(tokenId: string): Promise<boolean>;
+  /**
+   * Whether a login may be kept as a refresh token. Only where crgate learns of a revoke at
+   * once: a refresh token outlives any cache of someone else's answer.
+   */
+  readonly refreshable: boolean;
+  /** The principal a refresh token stands for, its use noted like a password's. */
+  refreshed(tokenId: string): Promise<Principal | undefined>;
+}
+
+/** The tokens crgate itself issues and keeps (TokenStore), for the file directory. */
+export class StoredTokens implements SecretVerifier {
+  readonly refreshable = true;
+
+  constructor(
+    private readonly store: TokenStore,
+    private readonly directory: Directory,
+    private readonly uses: TokenUseRecorder,
+  ) {}
+
+  async principal(secret: string): Promise<Principal> {
+    if (!tokenKind(secret)) {
+      throw new CredentialsError(
+        'the password must be a personal access token (classic, ghp_...) or a workflow token (ghs_...)',
+      );
+    }
+    const record = await this.store.find(secret);
+    if (!record) throw new CredentialsError('this token is unknown or revoked; create a new one');
+    if (this.store.expired(record)) {
+      throw new CredentialsError(`this token expired on ${record.expiresAt}; create a new one`);
+    }
+    if (record.kind === 'pat' && !(await this.directory.userExists(record.user))) {
+      throw new CredentialsError(`the user ${record.user} of this token no longer exists`);
+    }
+    // Noted for its owner's "last used", without waiting for it.
+    if (record.kind === 'pat') this.uses.record(record.id);
+    return principalOf(record);
   }
-  const record = await store.find(secret);
-  if (!record) throw new CredentialsError('this token is unknown or revoked; create a new one');
-  if (store.expired(record)) {
-    throw new CredentialsError(`this token expired on ${record.expiresAt}; create a new one`);
+
+  async principalById(tokenId: string): Promise<Principal | undefined> {
+    const record = await this.store.get(tokenId);
+    return record && principalOf(record);
   }
-  if (record.kind === 'pat' && !(await directory.userExists(record.user))) {
-    throw new CredentialsError(`the user ${record.user} of this token no longer exists`);
+
+  async refreshed(tokenId: string): Promise<Principal | undefined> {
+    const principal = await this.principalById(tokenId);
+    // docker sends its refresh token, not the PAT, after `docker login`: a use all the same.
+    if (principal?.kind === 'user') this.uses.record(principal.tokenId);
+    return principal;
   }
-  return principalOf(record);
+
+  isLive(tokenId: string): Promise<boolean> {
+    return this.store.isLive(tokenId);
+  }
 }
 
 /** Too many failed authentications from this address or for this username. */
@@ -74,25 +119,18 @@ export function tooManyRequests(error: RateLimitedError): RegistryError {
   });
 }
 
-/**
- * Checks passwords (tokens) under the failure rate limit, and notes each personal access
- * token's use (without waiting for it) for its owner's "last used".
- */
+/** Checks passwords (tokens) under the failure rate limit. */
 export class PasswordChecker {
   constructor(
-    private readonly store: TokenStore,
-    private readonly directory: Directory,
+    readonly verifier: SecretVerifier,
     private readonly limiter: FailureLimiter,
-    readonly uses: TokenUseRecorder,
   ) {}
 
   async check(secret: string, username: string, address: string): Promise<Principal> {
     const wait = await this.limiter.blocked(address);
     if (wait !== undefined) throw new RateLimitedError(wait);
     try {
-      const principal = await principalFromSecret(this.store, this.directory, secret);
-      if (principal.kind === 'user') this.uses.record(principal.tokenId);
-      return principal;
+      return await this.verifier.principal(secret);
     } catch (error) {
       if (!(error instanceof CredentialsError)) throw error;
       const userWait = await this.limiter.recordFailure(address, username);

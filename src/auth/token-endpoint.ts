@@ -5,13 +5,7 @@ import type { AccessControl } from '../access/decide';
 import { isValidRepositoryName } from '../registry/classify';
 import { RegistryError } from '../registry/errors';
 import { REFUSALS_CLAIM } from './authenticate';
-import {
-  CredentialsError,
-  parseBasic,
-  principalOf,
-  RateLimitedError,
-  tooManyRequests,
-} from './credentials';
+import { CredentialsError, parseBasic, RateLimitedError, tooManyRequests } from './credentials';
 import type { PasswordChecker } from './credentials';
 import type { TokenSigner } from './jwt';
 import { TokenError } from './jwt';
@@ -19,7 +13,6 @@ import { ANONYMOUS } from './principal';
 import type { Principal } from './principal';
 import { mergeAccess, parseScope, ScopeError } from './scope';
 import type { AccessEntry } from './scope';
-import type { TokenStore } from './token-store';
 
 /**
  * The token endpoint of the registry origin (distribution, "Token Authentication
@@ -30,7 +23,6 @@ import type { TokenStore } from './token-store';
  */
 export interface TokenEndpointOptions {
   readonly signer: TokenSigner;
-  readonly store: TokenStore;
   readonly access: AccessControl;
   readonly passwords: PasswordChecker;
   /** The client's address, for the rate limit on failed sign-ins. */
@@ -105,7 +97,8 @@ async function fromForm(req: IncomingMessage): Promise<TokenRequest> {
 }
 
 export function createTokenEndpoint(options: TokenEndpointOptions) {
-  const { signer, store, access: control } = options;
+  const { signer, access: control } = options;
+  const { verifier } = options.passwords;
 
   async function principalFor(request: TokenRequest, address: string): Promise<Principal> {
     const credentials = request.credentials;
@@ -125,15 +118,13 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
       if (error instanceof TokenError) throw new CredentialsError('invalid refresh token');
       throw error;
     }
-    const record = typeof tokenId === 'string' ? await store.get(tokenId) : undefined;
-    if (!record) {
+    const principal = typeof tokenId === 'string' ? await verifier.refreshed(tokenId) : undefined;
+    if (!principal) {
       throw new CredentialsError(
         'the token behind this login was revoked or expired; log in again',
       );
     }
-    // docker sends its refresh token, not the PAT, after `docker login`: a use all the same.
-    if (record.kind === 'pat') options.passwords.uses.record(record.id);
-    return principalOf(record);
+    return principal;
   }
 
   async function grant(
@@ -175,7 +166,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
       expires_in: signed.expiresIn,
       issued_at: signed.issuedAt.toISOString(),
     };
-    if (request.offline && principal.kind === 'user') {
+    if (request.offline && principal.kind === 'user' && verifier.refreshable) {
       body.refresh_token = await refreshTokenFor(principal);
     }
     return body;

@@ -43,7 +43,7 @@ export function createPackagePages(parts: WebParts): express.Router {
 
   router.use(createStyleRouter());
   router.use(createCopyScriptRouter());
-  router.use(viewerStep(parts.directory, parts.tokens, sessions));
+  router.use(viewerStep(parts.directory, parts.passwords.verifier, sessions));
   router.use(createSignInRouter(parts, sessions));
   router.use(createTokenPages(parts, sessions));
   router.get('/', homePage(parts));

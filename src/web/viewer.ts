@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ANONYMOUS, principalId } from '../auth/principal';
 import { ssoRefusal } from '../access/sso';
 import type { Principal } from '../auth/principal';
-import type { TokenStore } from '../auth/token-store';
+import type { SecretVerifier } from '../auth/credentials';
 import type { Directory } from '../identity/directory';
 import { requestFacts } from '../telemetry/access-log';
 import { clearCookie, readCookie } from './cookies';
@@ -29,7 +29,7 @@ export function viewerOf(req: Request): Viewer | undefined {
 }
 
 /** Whether a session still stands: its user exists and its sign-in token is live. */
-async function standing(directory: Directory, tokens: TokenStore, session: Session) {
+async function standing(directory: Directory, tokens: SecretVerifier, session: Session) {
   const [user, token] = await Promise.all([
     directory.userExists(session.login),
     tokens.isLive(session.tokenId),
@@ -38,7 +38,7 @@ async function standing(directory: Directory, tokens: TokenStore, session: Sessi
 }
 
 /** Finds the viewer once per request, before the pages run; a dead cookie is removed. */
-export function viewerStep(directory: Directory, tokens: TokenStore, sessions: SessionStore) {
+export function viewerStep(directory: Directory, tokens: SecretVerifier, sessions: SessionStore) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const id = readCookie(req, SESSION_COOKIE);
     const session = id === undefined ? undefined : await sessions.find(id);

@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
 
+import { StoredTokens } from '../../src/auth/credentials';
 import { mintToken } from '../../src/auth/token-format';
 import { parseScopes, TokenStore, TokenStoreError } from '../../src/auth/token-store';
 import type { PatRecord } from '../../src/auth/token-store';
-import { principalFromSecret } from '../../src/auth/credentials';
+import { TokenUseRecorder } from '../../src/auth/token-use';
 import { FileDirectory } from '../../src/identity/file-directory';
 import { requireEnv, TEST_DIRECTORY, writeDirectory } from '../harness/gateway';
 
@@ -100,7 +101,8 @@ describe('signing in with an expired token', () => {
     const later = new TokenStore(redis, () => Date.now() + 120_000);
     const directory = FileDirectory.load(writeDirectory(TEST_DIRECTORY));
 
-    const signIn = principalFromSecret(later, directory, secret);
+    const uses = new TokenUseRecorder(later);
+    const signIn = new StoredTokens(later, directory, uses).principal(secret);
 
     await expect(signIn).rejects.toThrow(/^this token expired on \d{4}-\d\d-\d\dT/);
     await redis.quit();
