@@ -131,3 +131,16 @@ export function parseTokenTtl(raw: string, name: string): number {
   }
   return value;
 }
+
+/** Empty, or a GitHub numeric id (an App's, an installation's). */
+export function parseOptionalId(raw: string, name: string): string {
+  const value = raw.trim();
+  if (value !== '' && !/^\d+$/.test(value)) throw new ConfigError(name, `"${raw}" is not a number`);
+  return value;
+}
+
+/** Empty, or an http(s) URL, without a trailing slash. */
+export function parseOptionalUrl(raw: string, name: string): string {
+  if (raw.trim() === '') return '';
+  return parseUrl(['http:', 'https:'])(raw, name).href.replace(/\/$/, '');
+}

@@ -2,23 +2,12 @@ import { readFileSync } from 'node:fs';
 
 import { parse as parseYaml } from 'yaml';
 
-import {
-  ConfigError,
-  parseBoolean,
-  parseChoice,
-  parseCount,
-  parseHostname,
-  parseListen,
-  parseMs,
-  parsePath,
-  parsePathList,
-  parseRedisUrl,
-  parseTokenTtl,
-  parseUrl,
-  parseWholeNumber,
-} from './config-values';
+import { ConfigError } from './config-values';
+import { SETTINGS } from './config-settings';
+import type { Setting } from './config-settings';
 
 export { ConfigError, parseListen } from './config-values';
+export { SETTINGS } from './config-settings';
 
 /**
  * crgate's configuration: read from `CRGATE_*` environment variables and an optional YAML
@@ -68,6 +57,25 @@ export interface Config {
   readonly purgeIntervalSeconds: number;
   /** A public package with a version pulled more often than this cannot be deleted. */
   readonly publicDeleteMaxDownloads: number;
+  /** Who the users, organizations and repositories are: the YAML file, or GitHub. */
+  readonly directoryProvider: 'file' | 'github';
+  /** `https://api.github.com`, or `https://<ghes-host>/api/v3`. */
+  readonly githubApiUrl: URL;
+  /** The service credential as a token (classic, `read:org` and `repo`), in a file. */
+  readonly githubTokenFile: string;
+  /** The service credential as a GitHub App: its id, private key and installation. */
+  readonly githubAppId: string;
+  readonly githubAppKeyFile: string;
+  readonly githubAppInstallationId: string;
+  /** How long a GitHub answer is trusted before it is asked again (with its ETag). */
+  readonly githubCacheTtlSeconds: number;
+  readonly githubTimeoutMs: number;
+  /** Below this many requests left in GitHub's rate limit, only conditional requests go out. */
+  readonly githubRateLimitReserve: number;
+  /** The Actions OIDC issuer whose tokens log workflows in; empty turns OIDC off. */
+  readonly githubOidcIssuer: string;
+  /** The audience OIDC tokens must name; empty: `containers.<hostname>`. */
+  readonly githubOidcAudience: string;
 }
 
 export interface ListenAddress {
@@ -78,190 +86,6 @@ export interface ListenAddress {
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 type Source = Readonly<Record<string, unknown>>;
-
-interface Setting<K extends keyof Config> {
-  readonly key: K;
-  readonly env: string;
-  readonly fallback: string;
-  readonly parse: (raw: string, name: string) => Config[K];
-  readonly describe: string;
-}
-
-function setting<K extends keyof Config>(
-  key: K,
-  env: string,
-  fallback: string,
-  parse: (raw: string, name: string) => Config[K],
-  describe: string,
-): Setting<K> {
-  return { key, env, fallback, parse, describe };
-}
-
-/** Every setting, once: this table drives the environment, the file and the README. */
-export const SETTINGS = [
-  setting(
-    'hostname',
-    'CRGATE_HOSTNAME',
-    'localhost',
-    parseHostname,
-    'web origin; the registry is served at containers.<hostname>',
-  ),
-  setting(
-    'listen',
-    'CRGATE_LISTEN',
-    '127.0.0.1:8080',
-    parseListen,
-    'host:port the gateway listens on',
-  ),
-  setting(
-    'registryUrl',
-    'CRGATE_REGISTRY_URL',
-    'http://127.0.0.1:5000',
-    parseUrl(['http:', 'https:']),
-    'the registry:2 behind crgate',
-  ),
-  setting(
-    'redisUrl',
-    'CRGATE_REDIS_URL',
-    'redis://127.0.0.1:6379',
-    parseRedisUrl,
-    'Redis for records and cached decisions',
-  ),
-  setting(
-    'metricsListen',
-    'CRGATE_METRICS_LISTEN',
-    '127.0.0.1:9090',
-    parseListen,
-    'host:port for /metrics, /healthz and /readyz',
-  ),
-  setting(
-    'publicUrlScheme',
-    'CRGATE_PUBLIC_URL_SCHEME',
-    'https',
-    parseChoice(['http', 'https'] as const),
-    'scheme of the URLs crgate hands out',
-  ),
-  setting(
-    'trustProxy',
-    'CRGATE_TRUST_PROXY',
-    'false',
-    parseBoolean,
-    'honour X-Forwarded-Host and X-Forwarded-Proto',
-  ),
-  setting(
-    'registryTimeoutMs',
-    'CRGATE_REGISTRY_TIMEOUT_MS',
-    '60000',
-    parseMs,
-    'registry silence, in ms, before crgate answers 503',
-  ),
-  setting(
-    'drainTimeoutMs',
-    'CRGATE_DRAIN_TIMEOUT_MS',
-    '30000',
-    parseMs,
-    'on SIGTERM, time in ms for in-flight requests to finish',
-  ),
-  setting(
-    'logLevel',
-    'CRGATE_LOG_LEVEL',
-    'info',
-    parseChoice(['error', 'warn', 'info', 'debug'] as const),
-    'error, warn, info or debug',
-  ),
-  setting('directory', 'CRGATE_DIRECTORY', '', parsePath, 'YAML file of users, orgs and repos'),
-  setting(
-    'jwtKeyFile',
-    'CRGATE_JWT_KEY_FILE',
-    '',
-    parsePath,
-    'PEM (PKCS#8) of the ES256 token signing key; empty: ephemeral',
-  ),
-  setting(
-    'jwtPreviousKeyFiles',
-    'CRGATE_JWT_PREVIOUS_KEY_FILES',
-    '',
-    parsePathList,
-    'comma-separated PEM files that still verify tokens during a key rotation',
-  ),
-  setting(
-    'tokenTtlSeconds',
-    'CRGATE_TOKEN_TTL_SECONDS',
-    '300',
-    parseTokenTtl,
-    'lifetime of bearer tokens, in seconds (at least 60)',
-  ),
-  setting(
-    'authFailuresPerAddress',
-    'CRGATE_AUTH_FAILURES_PER_ADDRESS',
-    '60',
-    parseCount,
-    'failed sign-ins per client address per minute before 429',
-  ),
-  setting(
-    'authFailuresPerUser',
-    'CRGATE_AUTH_FAILURES_PER_USER',
-    '10',
-    parseCount,
-    'failed sign-ins per username per minute before 429',
-  ),
-  setting(
-    'decisionCacheTtlSeconds',
-    'CRGATE_DECISION_CACHE_TTL_SECONDS',
-    '300',
-    parseCount,
-    'lifetime in Redis of a cached authorization decision, in seconds',
-  ),
-  setting(
-    'maxLayerBytes',
-    'CRGATE_MAX_LAYER_BYTES',
-    '10000000000',
-    parseCount,
-    'the most bytes one blob upload may carry (10 GB, as on ghcr.io)',
-  ),
-  setting(
-    'uploadTimeoutMs',
-    'CRGATE_UPLOAD_TIMEOUT_MS',
-    '600000',
-    parseMs,
-    'how long, in ms, an upload session may last from its start (10 minutes)',
-  ),
-  setting(
-    'maxManifestBytes',
-    'CRGATE_MAX_MANIFEST_BYTES',
-    '4194304',
-    parseCount,
-    'the largest manifest accepted, in bytes (4 MiB)',
-  ),
-  setting(
-    'maxUploadsPerPrincipal',
-    'CRGATE_MAX_UPLOADS_PER_PRINCIPAL',
-    '100',
-    parseCount,
-    'how many uploads one user or workflow may have open at once',
-  ),
-  setting(
-    'restoreWindowSeconds',
-    'CRGATE_RESTORE_WINDOW_SECONDS',
-    '2592000',
-    parseWholeNumber,
-    'how long a deleted package or version can be restored (30 days)',
-  ),
-  setting(
-    'purgeIntervalSeconds',
-    'CRGATE_PURGE_INTERVAL_SECONDS',
-    '3600',
-    parseWholeNumber,
-    'how often expired deletions are purged from the registry; 0: only by crgate purge',
-  ),
-  setting(
-    'publicDeleteMaxDownloads',
-    'CRGATE_PUBLIC_DELETE_MAX_DOWNLOADS',
-    '5000',
-    parseWholeNumber,
-    'a public package with a version pulled more often cannot be deleted (as on GitHub)',
-  ),
-] as const;
 
 const CONFIG_FILE_ENV = 'CRGATE_CONFIG';
 

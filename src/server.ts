@@ -15,9 +15,9 @@ import { loadSigningKeys } from './auth/signing-keys';
 import { createTokenEndpoint } from './auth/token-endpoint';
 import { TokenStore } from './auth/token-store';
 import { TokenUseRecorder } from './auth/token-use';
-import { ConfigError } from './config';
 import type { Config, ListenAddress } from './config';
-import { FileDirectory } from './identity/file-directory';
+import type { Directory } from './identity/directory';
+import { closeIdentity, openIdentity } from './identity/provider';
 import { createAddressResolver, createHostRouter, REGISTRY_SUBDOMAIN } from './hosts';
 import { drain } from './lifecycle/drain';
 import { createOpsApp } from './lifecycle/ops';
@@ -52,7 +52,7 @@ export interface Gateway {
   readonly metrics: Metrics;
   readonly redis: RedisClient;
   readonly tokens: TokenStore;
-  readonly directory: FileDirectory;
+  readonly directory: Directory;
   readonly packages: PackageStore;
   readonly deletions: PackageDeletions;
   /** Manifests pushed with a subject; `referrersOf` lists a version's referrers. */
@@ -91,11 +91,8 @@ function misdirected(hostname: string): RegistryError {
 const REFRESH_TOKEN_TTL_SECONDS = 90 * 24 * 3600;
 
 async function createAuth(config: Config, logger: Logger, redis: RedisClient, metrics: Metrics) {
-  if (!config.directory) {
-    throw new ConfigError('CRGATE_DIRECTORY', 'required: the YAML file of users, orgs and repos');
-  }
-  const directory = FileDirectory.load(config.directory);
-  directory.watch(logger);
+  const identity = openIdentity(config, { redis, metrics, logger });
+  const { directory } = identity;
   const keys = await loadSigningKeys({
     keyFile: config.jwtKeyFile || undefined,
     previousKeyFiles: config.jwtPreviousKeyFiles,
@@ -118,7 +115,8 @@ async function createAuth(config: Config, logger: Logger, redis: RedisClient, me
         reason: error instanceof Error ? error.name : typeof error,
       }),
   });
-  const verifier = new StoredTokens(tokens, directory, uses);
+  const verifier =
+    identity.provider === 'github' ? identity.tokens : new StoredTokens(tokens, directory, uses);
   const passwords = new PasswordChecker(verifier, limiter);
   const addressOf = createAddressResolver(config);
   const packages = new PackageStore(redis);
@@ -139,6 +137,7 @@ async function createAuth(config: Config, logger: Logger, redis: RedisClient, me
   });
   const authenticator = new Authenticator(signer, verifier, passwords);
   return {
+    identity,
     directory,
     tokens,
     packages,
@@ -262,6 +261,7 @@ export async function createGateway(
   });
   const webApp = createWebApp({
     ...auth,
+    githubWebUrl: auth.identity.provider === 'github' ? auth.identity.webUrl : undefined,
     referrers: referrerStore,
     redis,
     hostname: config.hostname,
@@ -335,7 +335,7 @@ export async function createGateway(
       opsServer.close();
       opsServer.closeAllConnections();
       forwarder.close();
-      auth.directory.close();
+      closeIdentity(auth.identity);
       await closeRedis(redis, () => inFlight);
       logger.info('crgate stopped', { drained });
       return drained;

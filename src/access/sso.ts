@@ -4,8 +4,8 @@ import type { Directory } from '../identity/directory';
 /**
  * Organizations that enforce SAML single sign-on refuse a personal access token until its
  * owner authorizes it for them, on the registry, the REST API and the pages alike. GitHub
- * says so itself, with the URL that authorizes the token; the directory file says it with
- * `sso: true` and the organizations each token was authorized for.
+ * says so itself when asked with the token, with the URL that authorizes it (SsoProbe); the
+ * directory file says it with `sso: true` and the organizations each token was authorized for.
  */
 
 // GitHub's own words for this refusal, so a user searching for them finds GitHub's help.
@@ -20,10 +20,11 @@ export async function ssoRefusal(
   namespace: string,
 ): Promise<string | undefined> {
   if (principal.kind !== 'user') return undefined;
-  const url = principal.ssoRequired?.[namespace];
-  if (url !== undefined) return `${SAML_ENFORCED} Authorize it at ${url}`;
-
   const org = await directory.organization(namespace);
-  if (!org?.requireSso || principal.ssoOrgs.includes(org.name)) return undefined;
+  if (!org) return undefined;
+
+  const url = await principal.sso?.authorizationUrl(org.name);
+  if (url !== undefined) return `${SAML_ENFORCED} Authorize it at ${url}`;
+  if (!org.requireSso || principal.ssoOrgs.includes(org.name)) return undefined;
   return `organization ${org.name} requires SSO authorization for this token; authorize it for ${org.name} and try again`;
 }

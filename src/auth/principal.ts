@@ -12,11 +12,8 @@ export type Principal =
       readonly tokenId: string;
       readonly scopes: readonly PackageScope[];
       readonly ssoOrgs: readonly string[];
-      /**
-       * Organizations enforcing SAML SSO that GitHub says this token is not authorized for,
-       * each with the URL that authorizes it (the GitHub directory only).
-       */
-      readonly ssoRequired?: Readonly<Record<string, string>>;
+      /** Asks GitHub whether an organization refuses this token until it is SSO-authorized. */
+      readonly sso?: SsoProbe;
     }
   | {
       readonly kind: 'workflow';
@@ -25,6 +22,12 @@ export type Principal =
       readonly tokenId: string;
       readonly permission: 'read' | 'write';
     };
+
+/** What GitHub says of one token in one organization that enforces SAML single sign-on. */
+export interface SsoProbe {
+  /** The URL that authorizes the token for `org`, while `org` refuses it; else undefined. */
+  authorizationUrl(org: string): Promise<string | undefined>;
+}
 
 export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous' });
 

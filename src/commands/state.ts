@@ -1,8 +1,11 @@
 import { loadConfig } from '../config';
-import { FileDirectory } from '../identity/file-directory';
+import type { Directory } from '../identity/directory';
+import { closeIdentity, openIdentity } from '../identity/provider';
+import type { Identity } from '../identity/provider';
 import { connectRedis } from '../state/redis';
 import type { RedisClient } from '../state/redis';
 import { createCrgateLogger } from '../telemetry/logger';
+import { createMetrics } from '../telemetry/metrics';
 
 /**
  * What the operator commands share with the gateway: its Redis and its directory, read from
@@ -13,15 +16,20 @@ export class UsageError extends Error {
 }
 
 export async function withState<T>(
-  run: (redis: RedisClient, directory: FileDirectory) => Promise<T>,
+  run: (redis: RedisClient, directory: Directory, identity: Identity) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig();
-  if (!config.directory) throw new UsageError('set CRGATE_DIRECTORY to the directory file');
-  const directory = FileDirectory.load(config.directory);
-  const redis = connectRedis(config.redisUrl, createCrgateLogger('error'));
+  if (config.directoryProvider === 'file' && !config.directory) {
+    throw new UsageError('set CRGATE_DIRECTORY to the directory file');
+  }
+  const logger = createCrgateLogger('error');
+  const redis = connectRedis(config.redisUrl, logger);
+  let identity: Identity | undefined;
   try {
-    return await run(redis, directory);
+    identity = openIdentity(config, { redis, metrics: createMetrics(), logger });
+    return await run(redis, identity.directory, identity);
   } finally {
+    if (identity) closeIdentity(identity);
     redis.disconnect();
   }
 }

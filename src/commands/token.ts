@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 
 import { parseScopes, TokenStore } from '../auth/token-store';
 import type { TokenRecord } from '../auth/token-store';
-import type { FileDirectory } from '../identity/file-directory';
+import type { Directory } from '../identity/directory';
 import { runSubcommand, UsageError, withState } from './state';
 
 export { UsageError } from './state';
@@ -35,8 +35,13 @@ function describe(record: TokenRecord): string {
   return [record.id, who, what, record.createdAt, record.expiresAt ?? 'never'].join('\t');
 }
 
-function withStore<T>(run: (store: TokenStore, directory: FileDirectory) => Promise<T>) {
-  return withState((redis, directory) => run(new TokenStore(redis), directory));
+function withStore<T>(run: (store: TokenStore, directory: Directory) => Promise<T>) {
+  return withState((redis, directory, identity) => {
+    if (identity.provider === 'github') {
+      throw new UsageError('with the github directory provider, tokens are made on GitHub');
+    }
+    return run(new TokenStore(redis), directory);
+  });
 }
 
 async function create(args: string[]): Promise<string> {

@@ -65,3 +65,11 @@ export interface Directory {
 export function compareRoles(a: RepositoryRole, b: RepositoryRole): number {
   return REPOSITORY_ROLES.indexOf(a) - REPOSITORY_ROLES.indexOf(b);
 }
+
+/**
+ * The directory cannot answer now (GitHub down, slow or out of rate limit, and no answer of
+ * its cached recently enough). Never read as "no": the origins answer it with 503.
+ */
+export class DirectoryUnavailableError extends Error {
+  override readonly name = 'DirectoryUnavailableError';
+}

@@ -11,6 +11,7 @@ import { unauthorized } from '../auth/challenge';
 import { principalId } from '../auth/principal';
 import type { Principal } from '../auth/principal';
 import type { PublicOrigin } from '../hosts';
+import { DirectoryUnavailableError } from '../identity/directory';
 import type { PackageDeletions } from '../packages/deletion';
 import type { PackageObserver } from '../packages/observe';
 import type { PackageStore } from '../packages/package-store';
@@ -288,9 +289,13 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
     });
   };
 
-  /** What a failure tells the client: its own error, a 503 while Redis is away, or a 500. */
+  /**
+   * What a failure tells the client: its own error, a 503 while Redis or the directory is
+   * away, or a 500.
+   */
   function toRegistryError(error: unknown): RegistryError {
     if (error instanceof RegistryError) return error;
+    if (error instanceof DirectoryUnavailableError) return unavailable('the directory (GitHub)');
     if (parts.isStateOutage(error)) {
       parts.logger.warn('redis unavailable; refusing', { error: String(error) });
       return unavailable('crgate’s state store');

@@ -12,6 +12,11 @@ export interface Metrics {
   readonly registryFailures: Counter<'reason'>;
   /** Authorization decisions by how the cache served them: hit, miss, degraded, unavailable. */
   readonly decisions: Counter<'cache'>;
+  /** Requests crgate sent GitHub's API, by endpoint (a fixed name) and status. */
+  readonly githubRequests: Counter<'route' | 'status'>;
+  /** GitHub answers by how they were found: fresh, revalidated (304), miss, refused. */
+  readonly githubCache: Counter<'result'>;
+  readonly githubRateLimitRemaining: Gauge;
 }
 
 // Manifest reads take milliseconds; blob transfers take up to the upload time limit.
@@ -51,6 +56,23 @@ export function createMetrics(): Metrics {
       name: 'crgate_access_decisions_total',
       help: 'Authorization decisions: cache hit, miss, degraded (cache unreadable, decided from records) or unavailable (refused with 503).',
       labelNames: ['cache'],
+      registers: [registry],
+    }),
+    githubRequests: new Counter({
+      name: 'crgate_github_requests_total',
+      help: 'Requests sent to the GitHub API, by endpoint and status (304: a cached answer still true).',
+      labelNames: ['route', 'status'],
+      registers: [registry],
+    }),
+    githubCache: new Counter({
+      name: 'crgate_github_cache_total',
+      help: 'GitHub answers: fresh from the cache, revalidated with a 304, miss (asked anew), or refused (rate limit reserve reached).',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    githubRateLimitRemaining: new Gauge({
+      name: 'crgate_github_rate_limit_remaining',
+      help: 'Requests the service credential may still send GitHub in this rate limit window.',
       registers: [registry],
     }),
   };

@@ -49,7 +49,8 @@ export function createWebApp(parts: WebOriginParts) {
     res.set('Cache-Control', 'public, max-age=300').json(parts.jwks());
   });
 
-  app.use('/api/v3/admin', createAdminRouter(parts));
+  // crgate's own tokens are issued here; GitHub's are GitHub's to issue.
+  if (!parts.githubWebUrl) app.use('/api/v3/admin', createAdminRouter(parts));
   app.use('/api/v3', createPackagesApi(parts));
 
   app.use('/api/v3', (_req: Request, res: Response) => {

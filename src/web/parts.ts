@@ -11,6 +11,7 @@ import type { Directory } from '../identity/directory';
 import type { PackageDeletions } from '../packages/deletion';
 import type { PackageStore } from '../packages/package-store';
 import type { ReferrerStore } from '../packages/referrers';
+import { DirectoryUnavailableError } from '../identity/directory';
 import { isRedisOutage } from '../state/redis';
 import type { RedisClient } from '../state/redis';
 
@@ -30,11 +31,16 @@ export interface WebParts {
   readonly hostname: string;
   readonly scheme: 'http' | 'https';
   readonly logger: Logger;
+  /**
+   * When identities come from GitHub: its web address. Tokens are GitHub's then, made and
+   * revoked there, and crgate's token pages send the browser to GitHub's.
+   */
+  readonly githubWebUrl?: string;
 }
 
 /**
- * The status of a failure that is crgate's, logged once: 503 while Redis is away (the client
- * may retry), 500 for the unexpected.
+ * The status of a failure that is crgate's, logged once: 503 while Redis or the directory is
+ * away (the client may retry), 500 for the unexpected.
  */
 export function serverFailure(
   parts: Pick<WebParts, 'logger' | 'redis'>,
@@ -44,6 +50,8 @@ export function serverFailure(
     parts.logger.warn('redis unavailable; refusing', { error: String(error) });
     return 503;
   }
+  // GitHubApi logged why, once, as it happened.
+  if (error instanceof DirectoryUnavailableError) return 503;
   parts.logger.error('unexpected error', { error: String(error) });
   return 500;
 }

@@ -19,8 +19,6 @@ export interface SessionGrant {
   readonly scopes: readonly PackageScope[];
   /** The SSO organizations the sign-in token was authorized for. */
   readonly ssoOrgs: readonly string[];
-  /** Organizations GitHub refused the sign-in token for until it is SSO-authorized. */
-  readonly ssoRequired?: Readonly<Record<string, string>>;
 }
 
 export interface Session extends SessionGrant {
@@ -43,7 +41,6 @@ function sessionOf(hash: Record<string, string>): Session | undefined {
     tokenId: hash.token_id,
     scopes: parseScopes(hash.scopes ?? ''),
     ssoOrgs: JSON.parse(hash.sso_orgs ?? '[]') as string[],
-    ssoRequired: JSON.parse(hash.sso_required ?? '{}') as Record<string, string>,
     createdAt: hash.created_at ?? '',
     expiresAt: hash.expires_at,
   };
@@ -69,7 +66,6 @@ export class SessionStore {
       token_id: grant.tokenId,
       scopes: grant.scopes.join(' '),
       sso_orgs: JSON.stringify(grant.ssoOrgs),
-      sso_required: JSON.stringify(grant.ssoRequired ?? {}),
       created_at: session.createdAt,
       expires_at: session.expiresAt,
     };

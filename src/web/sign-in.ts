@@ -116,8 +116,8 @@ async function signIn(parts: WebParts, sessions: SessionStore, req: Request, res
   // A new session id on every sign-in, and the old session gone: no fixation.
   const previous = viewerOf(req);
   if (previous) await sessions.delete(previous.sessionId);
-  const { login: user, tokenId, scopes, ssoOrgs, ssoRequired } = checked.principal;
-  const { id } = await sessions.create(user, { tokenId, scopes, ssoOrgs, ssoRequired });
+  const { login: user, tokenId, scopes, ssoOrgs } = checked.principal;
+  const { id } = await sessions.create(user, { tokenId, scopes, ssoOrgs });
   setCookie(res, SESSION_COOKIE, id, {
     sameSite: 'Lax',
     secure: isSecure(req),

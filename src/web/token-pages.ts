@@ -132,7 +132,20 @@ async function revokeToken(parts: WebParts, sessions: SessionStore, req: Request
   res.redirect(303, `/login?return_to=${encodeURIComponent('/settings/tokens')}`);
 }
 
+/** GitHub's token pages are at the same paths, and take the same `scopes` and `description`. */
+function githubTokenPages(githubWebUrl: string): express.Router {
+  const router = express.Router();
+  const toGitHub = (req: Request, res: Response) => {
+    const query = new URL(req.originalUrl, 'http://localhost').search;
+    res.redirect(302, `${githubWebUrl}${req.path}${query}`);
+  };
+  router.get('/settings/tokens', toGitHub);
+  router.get('/settings/tokens/new', toGitHub);
+  return router;
+}
+
 export function createTokenPages(parts: WebParts, sessions: SessionStore): express.Router {
+  if (parts.githubWebUrl) return githubTokenPages(parts.githubWebUrl);
   const router = express.Router();
   // A note of 255 characters, encoded, and a few short fields.
   const form = formBody('8kb', 8);

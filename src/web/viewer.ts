@@ -61,8 +61,8 @@ export function viewerStep(directory: Directory, tokens: SecretVerifier, session
 
 /** The viewer as a principal: the user, with the scopes of the token they signed in with. */
 function viewerPrincipal(viewer: SessionGrant & { login: string }): Principal {
-  const { login, tokenId, scopes, ssoOrgs, ssoRequired } = viewer;
-  return { kind: 'user', login, tokenId, scopes, ssoOrgs, ssoRequired };
+  const { login, tokenId, scopes, ssoOrgs } = viewer;
+  return { kind: 'user', login, tokenId, scopes, ssoOrgs };
 }
 
 /**
