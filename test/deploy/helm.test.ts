@@ -68,6 +68,19 @@ const INGRESS_CERT_MANAGER: Values = {
   ingress: { enabled: true, certManager: { clusterIssuer: 'letsencrypt' } },
 };
 const AUTOSCALING: Values = { autoscaling: { enabled: true, minReplicas: 3, maxReplicas: 12 } };
+const GITHUB_TOKEN = 'ghp_serviceTokenOfTheChartTests0123456789';
+const GITHUB_WITH_TOKEN: Values = {
+  directory: { provider: 'github' },
+  github: { token: { value: GITHUB_TOKEN } },
+};
+const GITHUB_APP: Values = {
+  directory: { provider: 'github' },
+  github: {
+    apiUrl: 'https://github.example.com/api/v3',
+    app: { id: 123456, installationId: 987654321, existingSecret: 'crgate-github-app' },
+    oidc: { issuer: 'https://github.example.com/_services/token' },
+  },
+};
 
 const SCENARIOS: Record<string, Values> = {
   'everything bundled': {},
@@ -77,6 +90,8 @@ const SCENARIOS: Record<string, Values> = {
   'an ingress with a TLS Secret': INGRESS_TLS,
   'an ingress with cert-manager': INGRESS_CERT_MANAGER,
   autoscaling: AUTOSCALING,
+  'the GitHub provider with a token': GITHUB_WITH_TOKEN,
+  'the GitHub provider with a GitHub App': GITHUB_APP,
 };
 const SCENARIO_NAMES = Object.keys(SCENARIOS);
 
@@ -734,5 +749,145 @@ describe('the Helm chart with a ServiceMonitor', () => {
         await render({ serviceMonitor: { enabled: true }, networkPolicy: { enabled: false } })
       ).one<ServiceMonitor>('ServiceMonitor', 'crgate'),
     ).toBeDefined();
+  });
+});
+
+describe('the Helm chart with the GitHub directory provider', () => {
+  const withToken = () => scenario('the GitHub provider with a token');
+  const withApp = () => scenario('the GitHub provider with a GitHub App');
+
+  it('gives crgate the GitHub settings and neither mounts nor renders a directory', () => {
+    const release = withToken();
+    const pod = release.crgate.spec.template;
+
+    expect(loadConfig(release.crgateEnv)).toMatchObject({
+      directoryProvider: 'github',
+      directory: '',
+      githubApiUrl: new URL('https://api.github.com'),
+      githubCacheTtlSeconds: 300,
+      githubTimeoutMs: 10_000,
+      githubRateLimitReserve: 100,
+      githubOidcIssuer: 'https://token.actions.githubusercontent.com',
+      githubOidcAudience: '',
+    });
+    expect(release.crgateEnv).not.toHaveProperty('CRGATE_DIRECTORY');
+    expect(pod.spec.volumes?.map((v) => v.name)).not.toContain('directory');
+    expect(release.crgateContainer.volumeMounts?.map((m) => m.name)).not.toContain('directory');
+    expect(release.all<K8sObject>('ConfigMap', 'crgate').map((c) => c.metadata.name)).toEqual([
+      'reg-crgate',
+    ]);
+    expect(pod.metadata.annotations).not.toHaveProperty('checksum/directory');
+  });
+
+  it('mounts the service token from a Secret it makes, as the file crgate reads', () => {
+    const release = withToken();
+    const file = release.crgateEnv.CRGATE_GITHUB_TOKEN_FILE ?? '';
+    const source = volume(release.crgate.spec.template, 'github-token').secret;
+    const secret = release.named<K8sObject>('Secret', source?.secretName ?? '');
+
+    expect(path.dirname(file)).toBe(mountPath(release.crgateContainer, 'github-token'));
+    expect(source?.items).toEqual([{ key: 'token', path: path.basename(file) }]);
+    expect(secret && decoded(secret)).toEqual([GITHUB_TOKEN]);
+    expect(release.crgateContainer.env ?? []).toEqual([]);
+    expect(release.crgateEnv).not.toHaveProperty('CRGATE_GITHUB_APP_KEY_FILE');
+  });
+
+  it('mounts the service token from an existing Secret and renders none', async () => {
+    const release = await render({
+      directory: { provider: 'github' },
+      github: { token: { existingSecret: 'github-service', secretKey: 'pat' } },
+    });
+    const source = volume(release.crgate.spec.template, 'github-token').secret;
+
+    expect(source).toMatchObject({
+      secretName: 'github-service',
+      items: [{ key: 'pat', path: 'pat' }],
+    });
+    expect(release.crgateEnv.CRGATE_GITHUB_TOKEN_FILE).toBe(
+      path.join(mountPath(release.crgateContainer, 'github-token'), 'pat'),
+    );
+    expect(release.all<K8sObject>('Secret').map((s) => s.metadata.name)).not.toContain(
+      'reg-crgate-github',
+    );
+  });
+
+  it("mounts a GitHub App's private key and passes its ids, for GitHub Enterprise Server", () => {
+    const release = withApp();
+    const file = release.crgateEnv.CRGATE_GITHUB_APP_KEY_FILE ?? '';
+    const source = volume(release.crgate.spec.template, 'github-app-key').secret;
+
+    expect(loadConfig(release.crgateEnv)).toMatchObject({
+      directoryProvider: 'github',
+      githubApiUrl: new URL('https://github.example.com/api/v3'),
+      githubAppId: '123456',
+      githubAppInstallationId: '987654321',
+      githubTokenFile: '',
+      githubOidcIssuer: 'https://github.example.com/_services/token',
+    });
+    expect(path.dirname(file)).toBe(mountPath(release.crgateContainer, 'github-app-key'));
+    expect(source).toMatchObject({
+      secretName: 'crgate-github-app',
+      items: [{ key: 'private-key.pem', path: path.basename(file) }],
+    });
+    expect(release.crgate.spec.template.spec.volumes?.map((v) => v.name)).not.toContain(
+      'github-token',
+    );
+    expect(release.all<K8sObject>('Secret', 'crgate').map((s) => s.metadata.name)).toEqual([
+      'reg-crgate-jwt',
+    ]);
+  });
+
+  it('takes the cache, timeout, rate limit reserve and OIDC settings from values', async () => {
+    const release = await render({
+      ...GITHUB_WITH_TOKEN,
+      github: {
+        token: { value: GITHUB_TOKEN },
+        cacheTtlSeconds: 60,
+        timeoutMs: 5000,
+        rateLimitReserve: 500,
+        oidc: { issuer: '', audience: 'registry.example.com' },
+      },
+    });
+
+    expect(loadConfig(release.crgateEnv)).toMatchObject({
+      githubCacheTtlSeconds: 60,
+      githubTimeoutMs: 5000,
+      githubRateLimitReserve: 500,
+      githubOidcIssuer: '',
+      githubOidcAudience: 'registry.example.com',
+    });
+  });
+
+  it('rolls the pods when the inline service token changes', async () => {
+    const other = await render({
+      ...GITHUB_WITH_TOKEN,
+      github: { token: { value: `${GITHUB_TOKEN}x` } },
+    });
+    const checksum = (r: Rendered) =>
+      r.crgate.spec.template.metadata.annotations?.['checksum/github'];
+
+    expect(checksum(withToken())).toBeDefined();
+    expect(checksum(other)).not.toBe(checksum(withToken()));
+  });
+
+  it('refuses to render without a service credential, or with two', async () => {
+    expect(await renderFailure({ directory: { provider: 'github' } })).toMatch(
+      /directory\.provider=github needs a service credential: github\.token\.existingSecret/,
+    );
+    expect(
+      await renderFailure({ directory: { provider: 'github' }, github: { app: { id: 1 } } }),
+    ).toMatch(/github\.app needs id, installationId and existingSecret/);
+    const message = await renderFailure({
+      directory: { provider: 'github' },
+      github: { token: { value: GITHUB_TOKEN }, app: { id: 1 } },
+    });
+    expect(message).toMatch(/github\.token or github\.app, not both/);
+    expect(message).not.toContain(GITHUB_TOKEN);
+  });
+
+  it('refuses a provider crgate does not have', async () => {
+    expect(await renderFailure({ directory: { provider: 'gitlab' } })).toMatch(
+      /directory\.provider must be one of the following: "file", "github"/,
+    );
   });
 });

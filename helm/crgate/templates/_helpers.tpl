@@ -108,6 +108,41 @@ Empty when the URL comes from redis.existingSecret.
 {{- default (printf "%s-directory" (include "crgate.fullname" .)) .Values.directory.existingConfigMap }}
 {{- end }}
 
+{{- define "crgate.githubTokenSecretName" -}}
+{{- default (printf "%s-github" (include "crgate.fullname" .)) .Values.github.token.existingSecret }}
+{{- end }}
+
+{{/*
+The GitHub provider's service credential: "token" or "app", or a failure that names the values
+to give. crgate itself refuses to start without one; the chart says so before anything runs.
+*/}}
+{{- define "crgate.githubCredential" -}}
+{{- $token := .Values.github.token }}
+{{- $app := .Values.github.app }}
+{{- $hasToken := or $token.value $token.existingSecret }}
+{{- $hasApp := or $app.id $app.installationId $app.existingSecret }}
+{{- if and $hasToken $hasApp }}
+{{- fail "directory.provider=github takes one service credential: github.token or github.app, not both" }}
+{{- else if $hasToken }}
+{{- if and $token.value $token.existingSecret }}
+{{- fail "github.token: give value or existingSecret, not both" }}
+{{- end }}
+{{- print "token" }}
+{{- else if $hasApp }}
+{{- if not (and $app.id $app.installationId $app.existingSecret) }}
+{{- fail "github.app needs id, installationId and existingSecret (a Secret holding the App's private key), all three" }}
+{{- end }}
+{{- print "app" }}
+{{- else }}
+{{- fail "directory.provider=github needs a service credential: github.token.existingSecret (or github.token.value), or github.app.id, github.app.installationId and github.app.existingSecret" }}
+{{- end }}
+{{- end }}
+
+{{/* A GitHub id, given as a number or a string, without YAML's float formatting (1.2e+07). */}}
+{{- define "crgate.githubId" -}}
+{{- if kindIs "string" . }}{{ . }}{{ else }}{{ int64 . }}{{ end }}
+{{- end }}
+
 {{/* Behind the ingress crgate trusts its forwarding headers, unless told otherwise. */}}
 {{- define "crgate.trustProxy" -}}
 {{- if kindIs "invalid" .Values.config.trustProxy }}
@@ -154,6 +189,9 @@ Empty when the URL comes from redis.existingSecret.
 {{- $_ := required "hostname is required: the web origin, such as registry.example.com (the registry is then served at containers.registry.example.com)" .Values.hostname }}
 {{- $_ = include "crgate.registryUrl" . }}
 {{- $_ = include "crgate.redisUrl" . }}
+{{- if eq .Values.directory.provider "github" }}
+{{- $_ = include "crgate.githubCredential" . }}
+{{- end }}
 {{- if and .Values.registry.enabled (eq .Values.registry.storage.type "filesystem") (gt (int .Values.registry.replicaCount) 1) }}
 {{- fail "registry.replicaCount: filesystem storage is one ReadWriteOnce volume, so the registry runs one replica; use registry.storage.type=s3 for more" }}
 {{- end }}
