@@ -18,6 +18,7 @@ import { TokenUseRecorder } from './auth/token-use';
 import type { Config, ListenAddress } from './config';
 import type { Directory } from './identity/directory';
 import { closeIdentity, openIdentity } from './identity/provider';
+import type { Identity } from './identity/provider';
 import { createAddressResolver, createHostRouter, REGISTRY_SUBDOMAIN } from './hosts';
 import { drain } from './lifecycle/drain';
 import { createOpsApp } from './lifecycle/ops';
@@ -203,6 +204,15 @@ async function closeRedis(redis: RedisClient, inFlight: () => number): Promise<v
   redis.disconnect();
 }
 
+/** Where the directory's repositories live: crgate's web origin, or GitHub's. */
+function repositoryOrigin(config: Config, identity: Identity) {
+  if (identity.provider === 'file') {
+    return { hostname: config.hostname, scheme: config.publicUrlScheme };
+  }
+  const url = new URL(identity.webUrl);
+  return { hostname: url.host, scheme: url.protocol === 'http:' ? 'http' : 'https' } as const;
+}
+
 export async function createGateway(
   config: Config,
   options: GatewayOptions = {},
@@ -220,8 +230,7 @@ export async function createGateway(
     store: auth.packages,
     directory: auth.directory,
     readBlob: createBlobReader(config.registryUrl, config.registryTimeoutMs),
-    hostname: config.hostname,
-    scheme: config.publicUrlScheme,
+    ...repositoryOrigin(config, auth.identity),
     logger,
   });
   const uploads = createUploadStep({

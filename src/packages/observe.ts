@@ -49,7 +49,10 @@ export interface ObserverParts {
   readonly store: PackageStore;
   readonly directory: Directory;
   readonly readBlob: BlobReader;
-  /** The web origin a source label must name to link: `https://<hostname>/OWNER/REPO`. */
+  /**
+   * Where repositories live, which a source label must name to link:
+   * `<scheme>://<hostname>/OWNER/REPO`, on crgate's web origin or on GitHub's.
+   */
   readonly hostname: string;
   readonly scheme: 'http' | 'https';
   readonly logger: Logger;

@@ -14,7 +14,7 @@ export interface Metrics {
   readonly decisions: Counter<'cache'>;
   /** Requests crgate sent GitHub's API, by endpoint (a fixed name) and status. */
   readonly githubRequests: Counter<'route' | 'status'>;
-  /** GitHub answers by how they were found: fresh, revalidated (304), miss, refused. */
+  /** GitHub answers by how they were found: fresh, revalidated (304), miss, stale, refused. */
   readonly githubCache: Counter<'result'>;
   readonly githubRateLimitRemaining: Gauge;
 }
@@ -66,7 +66,7 @@ export function createMetrics(): Metrics {
     }),
     githubCache: new Counter({
       name: 'crgate_github_cache_total',
-      help: 'GitHub answers: fresh from the cache, revalidated with a 304, miss (asked anew), or refused (rate limit reserve reached).',
+      help: 'GitHub answers: fresh from the cache, revalidated with a 304, miss (asked anew), and below the rate limit reserve stale (an old refusal kept) or refused.',
       labelNames: ['result'],
       registers: [registry],
     }),

@@ -24,6 +24,7 @@ describeAccessMatrix({
     const gw = await startGateway({ CRGATE_DIRECTORY: writeDirectory(DIRECTORY) });
     return {
       gw,
+      repositoryUrl: (fullName: string) => `http://localhost/${fullName}`,
       async credentialsOf(principal) {
         if (principal.kind === 'anonymous') return undefined;
         if (principal.kind === 'user') {

@@ -139,6 +139,7 @@ interface Setup {
   readonly credentials: Readonly<Record<string, Credentials | undefined>>;
   /** A skopeo auth file holding each principal's credentials, by table label. */
   readonly authFiles: Readonly<Record<string, string | undefined>>;
+  readonly repositoryUrl: (fullName: string) => string;
   readonly close: () => Promise<void>;
 }
 
@@ -150,7 +151,10 @@ function started(): Setup {
 }
 
 const SOURCE_LABEL = 'org.opencontainers.image.source';
-const LINK_TO_APP = { [SOURCE_LABEL]: 'http://localhost/matrix/app' };
+
+function linkToApp(): Record<string, string> {
+  return { [SOURCE_LABEL]: started().repositoryUrl('matrix/app') };
+}
 
 function repositoriesFor(suffix: string): Setup['repositories'] {
   const set = (prefix: string) =>
@@ -168,6 +172,8 @@ function repositoriesFor(suffix: string): Setup['repositories'] {
 export interface MatrixBackend {
   start(): Promise<{
     readonly gw: TestGateway;
+    /** The URL of a repository, as a source label names it to link a package. */
+    readonly repositoryUrl: (fullName: string) => string;
     credentialsOf(principal: Principal): Promise<Credentials | undefined>;
     close(): Promise<void>;
   }>;
@@ -233,18 +239,19 @@ async function setUp(backend: MatrixBackend): Promise<void> {
     ),
   );
   const repositories = repositoriesFor(randomUUID().slice(0, 8));
-  setup = { gw, workDir, image, repositories, credentials, authFiles, close: started.close };
+  const { repositoryUrl, close } = started;
+  setup = { gw, workDir, image, repositories, credentials, authFiles, repositoryUrl, close };
 
   await Promise.all(
     VISIBILITIES.flatMap((visibility) => [
       publish(gw, adminOf('org'), repositories.org[visibility], {
         visibility,
-        labels: LINK_TO_APP,
+        labels: linkToApp(),
         writers: [LISTED],
       }),
       publish(gw, adminOf('actions'), repositories.actions[visibility], {
         visibility,
-        labels: LINK_TO_APP,
+        labels: linkToApp(),
         writers: [LISTED, OTHER_ACTIONS],
       }),
       publish(gw, adminOf('own'), repositories.own[visibility], { visibility }),
@@ -377,7 +384,7 @@ async function skopeoCheck(
 /** The reference each action works on: the `base` tag, or a version pushed for this check. */
 async function referenceFor(action: Action, packages: PackageSet, repository: string) {
   if (action !== 'delete') return 'base';
-  const labels = { ...(packages === 'own' ? {} : LINK_TO_APP), 'test.cell': randomUUID() };
+  const labels = { ...(packages === 'own' ? {} : linkToApp()), 'test.cell': randomUUID() };
   return (await adminOf(packages).pushImage(repository, `doomed-${randomUUID()}`, labels)).digest;
 }
 

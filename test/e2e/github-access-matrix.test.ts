@@ -31,6 +31,7 @@ describeAccessMatrix({
 
     return {
       gw,
+      repositoryUrl: (fullName: string) => `${github.webUrl}/${fullName}`,
       async credentialsOf(principal) {
         if (principal.kind === 'anonymous') return undefined;
         if (principal.kind === 'user') {

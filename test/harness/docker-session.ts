@@ -34,6 +34,20 @@ export interface Pushed {
   readonly digest: string;
 }
 
+/** Builds `FROM scratch` plus one file and the given labels with the classic builder. */
+export async function buildImage(
+  session: Pick<DockerSession, 'dockerd' | 'freshDir'>,
+  image: string,
+  labels: Record<string, string>,
+): Promise<void> {
+  const context = await session.freshDir('context');
+  const labelLines = Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`);
+  const dockerfile = ['FROM scratch', 'COPY hello.txt /hello.txt', ...labelLines];
+  await writeFile(path.join(context, 'Dockerfile'), `${dockerfile.join('\n')}\n`);
+  await writeFile(path.join(context, 'hello.txt'), `hello from ${image}\n`);
+  await session.dockerd.docker(['build', '--tag', image, context], { DOCKER_BUILDKIT: '0' });
+}
+
 async function buildAndPush(
   session: Pick<DockerSession, 'dockerd' | 'gateway' | 'freshDir'>,
   repository: string,
@@ -41,13 +55,7 @@ async function buildAndPush(
   labels: Record<string, string>,
 ): Promise<Pushed> {
   const image = `${session.gateway.registryHost}/${repository}:${tag}`;
-  const context = await session.freshDir('context');
-  const labelLines = Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`);
-  const dockerfile = ['FROM scratch', 'COPY hello.txt /hello.txt', ...labelLines];
-  await writeFile(path.join(context, 'Dockerfile'), `${dockerfile.join('\n')}\n`);
-  await writeFile(path.join(context, 'hello.txt'), `hello from ${repository}:${tag}\n`);
-
-  await session.dockerd.docker(['build', '--tag', image, context], { DOCKER_BUILDKIT: '0' });
+  await buildImage(session, image, labels);
   const { stdout } = await session.dockerd.docker(['push', image]);
 
   // docker push ends with `TAG: digest: sha256:... size: N`.
@@ -56,14 +64,21 @@ async function buildAndPush(
   return { image, digest };
 }
 
-/** Registers the set-up and tear-down; the result gives the session once set up. */
-export function useDockerSession(workDirPrefix: string): () => DockerSession {
+/**
+ * Registers the set-up and tear-down; the result gives the session once set up. The gateway
+ * is `start`'s, by default one with the test directory; docker logs in as octocat when the
+ * gateway made octocat a token.
+ */
+export function useDockerSession(
+  workDirPrefix: string,
+  start: () => Promise<TestGateway> = () => startGateway(),
+): () => DockerSession {
   let session: DockerSession | undefined;
   let parts: { dockerd?: Dockerd; gateway?: TestGateway; workDir?: string } = {};
 
   beforeAll(async () => {
     parts.workDir = await makeTempDir(workDirPrefix);
-    const gateway = (parts.gateway = await startGateway());
+    const gateway = (parts.gateway = await start());
     const dockerd = (parts.dockerd = await startDockerd());
     const login = (token: string, username = 'octocat') =>
       dockerd.docker(
@@ -82,7 +97,7 @@ export function useDockerSession(workDirPrefix: string): () => DockerSession {
       ...base,
       buildAndPush: (repository, tag, labels) => buildAndPush(base, repository, tag, labels),
     };
-    await login(gateway.ownerToken);
+    if (gateway.ownerToken) await login(gateway.ownerToken);
   });
 
   afterAll(async () => {

@@ -13,7 +13,8 @@ import { RateBudget } from './rate-budget';
  * (If-None-Match), which costs nothing of the rate limit when nothing changed ("Using
  * conditional requests", GitHub REST API docs). An answer GitHub cannot give (outage,
  * timeout, rate limit spent) is never guessed: once the cached one is too old, the asker
- * gets DirectoryUnavailableError, which the origins answer with 503.
+ * gets DirectoryUnavailableError, which the origins answer with 503. The one exception: below
+ * the rate limit reserve, an old refusal (401, 403, 404) is kept, as it grants nothing.
  */
 export interface GitHubAnswer {
   /** 200, or an answer as final as it: 401, 403, 404. */
@@ -86,7 +87,8 @@ export class GitHubApi {
   /** `GET path` as `credential`; `route` names the endpoint in metrics. */
   get(path: string, credential: Credential, route: string): Promise<GitHubAnswer> {
     const identity = identityOf(credential);
-    const key = `crgate:cache:github:${sha256(`${identity} ${path}`)}`;
+    // Keyed by instance too: one Redis may serve crgates of github.com and of a GHES.
+    const key = `crgate:cache:github:${sha256(`${this.options.apiUrl} ${identity} ${path}`)}`;
     const pending = this.inFlight.get(key);
     if (pending) return pending;
 
@@ -104,7 +106,17 @@ export class GitHubApi {
       return cached;
     }
 
-    const response = await this.send(path, credential, route, cached?.etag);
+    const budget = this.budgetOf(identityOf(credential));
+    if (!budget.allows(cached?.etag !== undefined, this.now())) {
+      // Below the reserve a "no" GitHub gave stays a no until it can be asked again: it grants
+      // nothing. Anything else would be a guess.
+      const result = cached && cached.status !== 200 ? 'stale' : 'refused';
+      this.options.metrics.githubCache.inc({ result });
+      if (cached && result === 'stale') return cached;
+      throw new DirectoryUnavailableError('GitHub API rate limit nearly spent; backing off');
+    }
+
+    const response = await this.send(path, credential, route, budget, cached?.etag);
     if (response.status === 304 && cached) {
       this.options.metrics.githubCache.inc({ result: 'revalidated' });
       // A token's scopes are not in the body its ETag covers; a 304 still says them.
@@ -115,14 +127,13 @@ export class GitHubApi {
     return this.writeCache(key, await cachedOf(response, this.now()));
   }
 
-  private async send(path: string, credential: Credential, route: string, etag?: string) {
-    const identity = identityOf(credential);
-    const budget = this.budgetOf(identity);
-    if (!budget.allows(etag !== undefined, this.now())) {
-      this.options.metrics.githubCache.inc({ result: 'refused' });
-      throw new DirectoryUnavailableError('GitHub API rate limit nearly spent; backing off');
-    }
-
+  private async send(
+    path: string,
+    credential: Credential,
+    route: string,
+    budget: RateBudget,
+    etag?: string,
+  ) {
     const response = await this.fetch(path, credential, etag);
     this.options.metrics.githubRequests.inc({ route, status: String(response.status) });
     budget.observe(response.headers, this.now());
