@@ -68,8 +68,58 @@ describe('configuration', () => {
     [{ CRGATE_TRUST_PROXY: 'maybe' }, 'CRGATE_TRUST_PROXY'],
     [{ CRGATE_DRAIN_TIMEOUT_MS: '-5' }, 'CRGATE_DRAIN_TIMEOUT_MS'],
     [{ CRGATE_HOSTNMAE: 'typo.example' }, 'CRGATE_HOSTNMAE'],
+    [{ CRGATE_DIRECTORY_PROVIDER: 'ldap' }, 'CRGATE_DIRECTORY_PROVIDER'],
+    [{ CRGATE_GITHUB_API_URL: 'ftp://github.example' }, 'CRGATE_GITHUB_API_URL'],
+    [{ CRGATE_GITHUB_APP_ID: 'my-app' }, 'CRGATE_GITHUB_APP_ID'],
+    [{ CRGATE_GITHUB_APP_INSTALLATION_ID: '42a' }, 'CRGATE_GITHUB_APP_INSTALLATION_ID'],
+    [{ CRGATE_GITHUB_CACHE_TTL_SECONDS: '0' }, 'CRGATE_GITHUB_CACHE_TTL_SECONDS'],
+    [{ CRGATE_GITHUB_RATE_LIMIT_RESERVE: '-1' }, 'CRGATE_GITHUB_RATE_LIMIT_RESERVE'],
+    [{ CRGATE_GITHUB_OIDC_ISSUER: 'token.actions' }, 'CRGATE_GITHUB_OIDC_ISSUER'],
   ])('refuses %j, naming %s', (env, key) => {
     expect(configError(env).key).toBe(key);
+  });
+
+  it('reads identities from the directory file unless told GitHub, with GitHub’s defaults', () => {
+    const config = loadConfig({});
+
+    expect(config.directoryProvider).toBe('file');
+    expect(config.githubApiUrl.href).toBe('https://api.github.com/');
+    expect(config.githubTokenFile).toBe('');
+    expect(config.githubAppId).toBe('');
+    expect(config.githubCacheTtlSeconds).toBe(300);
+    expect(config.githubTimeoutMs).toBe(10000);
+    expect(config.githubRateLimitReserve).toBe(100);
+    expect(config.githubOidcIssuer).toBe('https://token.actions.githubusercontent.com');
+    expect(config.githubOidcAudience).toBe('');
+  });
+
+  it('reads the GitHub provider’s settings', () => {
+    const config = loadConfig({
+      CRGATE_DIRECTORY_PROVIDER: 'GitHub',
+      CRGATE_GITHUB_API_URL: 'https://ghes.example.com/api/v3',
+      CRGATE_GITHUB_APP_ID: '123456',
+      CRGATE_GITHUB_APP_INSTALLATION_ID: ' 42 ',
+      CRGATE_GITHUB_RATE_LIMIT_RESERVE: '0',
+      CRGATE_GITHUB_OIDC_ISSUER: 'https://ghes.example.com/_services/token/',
+    });
+
+    expect(config.directoryProvider).toBe('github');
+    expect(config.githubApiUrl.href).toBe('https://ghes.example.com/api/v3');
+    expect(config.githubAppId).toBe('123456');
+    expect(config.githubAppInstallationId).toBe('42');
+    expect(config.githubRateLimitReserve).toBe(0);
+    expect(config.githubOidcIssuer).toBe('https://ghes.example.com/_services/token');
+  });
+
+  it('turns OIDC logins off with an empty issuer', () => {
+    expect(loadConfig({ CRGATE_GITHUB_OIDC_ISSUER: '' }).githubOidcIssuer).toBe('');
+  });
+
+  it('names the providers it knows when refusing one', () => {
+    const error = configError({ CRGATE_DIRECTORY_PROVIDER: 'ldap' });
+
+    expect(error.message).toContain('ldap');
+    expect(error.message).toContain('file, github');
   });
 
   it('refuses an unknown key in the file, naming it', () => {
