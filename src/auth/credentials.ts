@@ -49,17 +49,18 @@ export interface SecretVerifier {
   principalById(tokenId: string): Promise<Principal | undefined>;
   isLive(tokenId: string): Promise<boolean>;
   /**
-   * Whether a login may be kept as a refresh token. Only where crgate learns of a revoke at
-   * once: a refresh token outlives any cache of someone else's answer.
+   * Whether a token's id alone tells that it was revoked (isLive). Then a refresh token or a
+   * web session may stand in for the token; otherwise only the token itself can be asked
+   * about, and a refresh token would outlive any answer crgate holds.
    */
-  readonly refreshable: boolean;
+  readonly tracksRevocation: boolean;
   /** The principal a refresh token stands for, its use noted like a password's. */
   refreshed(tokenId: string): Promise<Principal | undefined>;
 }
 
 /** The tokens crgate itself issues and keeps (TokenStore), for the file directory. */
 export class StoredTokens implements SecretVerifier {
-  readonly refreshable = true;
+  readonly tracksRevocation = true;
 
   constructor(
     private readonly store: TokenStore,

@@ -166,7 +166,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
       expires_in: signed.expiresIn,
       issued_at: signed.issuedAt.toISOString(),
     };
-    if (request.offline && principal.kind === 'user' && verifier.refreshable) {
+    if (request.offline && principal.kind === 'user' && verifier.tracksRevocation) {
       body.refresh_token = await refreshTokenFor(principal);
     }
     return body;

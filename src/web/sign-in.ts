@@ -117,7 +117,9 @@ async function signIn(parts: WebParts, sessions: SessionStore, req: Request, res
   const previous = viewerOf(req);
   if (previous) await sessions.delete(previous.sessionId);
   const { login: user, tokenId, scopes, ssoOrgs } = checked.principal;
-  const { id } = await sessions.create(user, { tokenId, scopes, ssoOrgs });
+  // A token whose revoke crgate cannot see by its id is kept, sealed, to ask about again.
+  const kept = parts.passwords.verifier.tracksRevocation ? undefined : field(req.body, 'password');
+  const { id } = await sessions.create(user, { tokenId, scopes, ssoOrgs }, kept);
   setCookie(res, SESSION_COOKIE, id, {
     sameSite: 'Lax',
     secure: isSecure(req),

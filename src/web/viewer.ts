@@ -2,7 +2,8 @@ import type { NextFunction, Request, Response } from 'express';
 
 import { ANONYMOUS, principalId } from '../auth/principal';
 import { ssoRefusal } from '../access/sso';
-import type { Principal } from '../auth/principal';
+import { CredentialsError } from '../auth/credentials';
+import type { Principal, SsoProbe } from '../auth/principal';
 import type { SecretVerifier } from '../auth/credentials';
 import type { Directory } from '../identity/directory';
 import { requestFacts } from '../telemetry/access-log';
@@ -18,6 +19,8 @@ export const SESSION_COOKIE = 'crgate_session';
 
 export interface Viewer extends SessionGrant {
   readonly login: string;
+  /** GitHub's word on SAML SSO for the sign-in token, when it is a GitHub token. */
+  readonly sso?: SsoProbe;
   /** The raw session id, for sign-out; never logged or rendered. */
   readonly sessionId: string;
 }
@@ -28,13 +31,29 @@ export function viewerOf(req: Request): Viewer | undefined {
   return viewers.get(req);
 }
 
-/** Whether a session still stands: its user exists and its sign-in token is live. */
-async function standing(directory: Directory, tokens: SecretVerifier, session: Session) {
-  const [user, token] = await Promise.all([
-    directory.userExists(session.login),
-    tokens.isLive(session.tokenId),
-  ]);
-  return user && token;
+/**
+ * What a session may still do: nothing once its user is gone or its sign-in token is dead.
+ * A token kept with the session (GitHub's) is asked about again, through the verifier's
+ * cache, and what it may do now is what the session may do.
+ */
+async function standing(
+  directory: Directory,
+  tokens: SecretVerifier,
+  session: Session,
+): Promise<Pick<Viewer, 'scopes' | 'sso'> | undefined> {
+  if (session.secret === undefined) {
+    const [user, token] = await Promise.all([
+      directory.userExists(session.login),
+      tokens.isLive(session.tokenId),
+    ]);
+    return user && token ? { scopes: session.scopes } : undefined;
+  }
+  const principal = await tokens.principal(session.secret).catch((error: unknown) => {
+    if (error instanceof CredentialsError) return undefined;
+    throw error;
+  });
+  if (principal?.kind !== 'user' || principal.login !== session.login) return undefined;
+  return { scopes: principal.scopes, sso: principal.sso };
 }
 
 /** Finds the viewer once per request, before the pages run; a dead cookie is removed. */
@@ -42,10 +61,11 @@ export function viewerStep(directory: Directory, tokens: SecretVerifier, session
   return async (req: Request, res: Response, next: NextFunction) => {
     const id = readCookie(req, SESSION_COOKIE);
     const session = id === undefined ? undefined : await sessions.find(id);
-    const live = session !== undefined && (await standing(directory, tokens, session));
+    const live = session && (await standing(directory, tokens, session));
 
     if (id !== undefined && session && live) {
-      const viewer: Viewer = { ...session, sessionId: id };
+      const { login, tokenId, ssoOrgs } = session;
+      const viewer: Viewer = { login, tokenId, ssoOrgs, ...live, sessionId: id };
       viewers.set(req, viewer);
       const facts = requestFacts(req);
       if (facts) facts.principal = principalId(viewerPrincipal(viewer));
@@ -60,9 +80,9 @@ export function viewerStep(directory: Directory, tokens: SecretVerifier, session
 }
 
 /** The viewer as a principal: the user, with the scopes of the token they signed in with. */
-function viewerPrincipal(viewer: SessionGrant & { login: string }): Principal {
-  const { login, tokenId, scopes, ssoOrgs } = viewer;
-  return { kind: 'user', login, tokenId, scopes, ssoOrgs };
+function viewerPrincipal(viewer: Omit<Viewer, 'sessionId'>): Principal {
+  const { login, tokenId, scopes, ssoOrgs, sso } = viewer;
+  return { kind: 'user', login, tokenId, scopes, ssoOrgs, sso };
 }
 
 /**

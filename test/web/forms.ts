@@ -55,6 +55,11 @@ export async function signIn(
     ssoOrgs,
     note: 'sign-in',
   });
+  return { ...(await signInWith(gw, user, secret)), tokenId: record.id };
+}
+
+/** Signs in through the form with a token made elsewhere (GitHub's, say). */
+export async function signInWith(gw: TestGateway, user: string, secret: string) {
   const { cookie, token } = await csrfPair(gw);
   const res = await gw.http
     .post('/login')
@@ -65,10 +70,5 @@ export async function signIn(
     .expect(303);
   const session = valueOf(cookieNamed(res, 'crgate_session'));
   const csrf = valueOf(cookieNamed(res, 'crgate_csrf'));
-  return {
-    cookie: `crgate_session=${session}; crgate_csrf=${csrf}`,
-    csrf,
-    password: secret,
-    tokenId: record.id,
-  };
+  return { cookie: `crgate_session=${session}; crgate_csrf=${csrf}`, csrf, password: secret };
 }

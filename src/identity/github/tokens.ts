@@ -76,7 +76,7 @@ class TokenSsoProbe implements SsoProbe {
 }
 
 export class GitHubTokens implements SecretVerifier {
-  readonly refreshable = false;
+  readonly tracksRevocation = false;
 
   constructor(
     private readonly api: GitHubApi,
