@@ -60,7 +60,7 @@ const REVALIDATE_WINDOW_MS = 24 * 3600 * 1000;
 
 // Answers as final as a 200: who a token is not (401), what it may not see (403), what does
 // not exist (404). Anything else (5xx, 429, a rate limit) is GitHub unable to answer.
-const FINAL_STATUSES = new Set([200, 401, 403, 404]);
+const FINAL_STATUSES = new Set([200, 204, 401, 403, 404]);
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -69,9 +69,17 @@ function identityOf(credential: Credential): string {
   return credential.kind === 'service' ? 'service' : `token:${sha256(credential.secret)}`;
 }
 
+/**
+ * The primary rate limit spent (403 with nothing remaining), or a secondary one (403 or 429
+ * with `Retry-After`): GitHub unable to answer now, not a refusal to remember.
+ */
 function isRateLimited(response: Response): boolean {
   if (response.status === 429) return true;
-  return response.status === 403 && response.headers.get('x-ratelimit-remaining') === '0';
+  const { headers } = response;
+  return (
+    response.status === 403 &&
+    (headers.get('x-ratelimit-remaining') === '0' || headers.has('retry-after'))
+  );
 }
 
 export class GitHubApi {
@@ -140,10 +148,15 @@ export class GitHubApi {
     if (credential.kind === 'service' && budget.remaining !== undefined) {
       this.options.metrics.githubRateLimitRemaining.set(budget.remaining);
     }
-    if (response.status !== 304 && !FINAL_STATUSES.has(response.status)) {
-      throw this.failed(route, `status ${response.status}`);
+    const unanswered =
+      response.status !== 304 && !FINAL_STATUSES.has(response.status)
+        ? `status ${response.status}`
+        : isRateLimited(response) && 'rate limited';
+    if (unanswered) {
+      // Nobody reads this body: let the connection go back to the pool now.
+      await response.body?.cancel().catch(() => undefined);
+      throw this.failed(route, unanswered);
     }
-    if (isRateLimited(response)) throw this.failed(route, 'rate limited');
     return response;
   }
 
@@ -198,12 +211,12 @@ export class GitHubApi {
 }
 
 async function cachedOf(response: Response, now: number): Promise<Cached> {
-  const text = await response.text();
   let body: unknown = null;
   try {
+    const text = await response.text();
     body = text ? JSON.parse(text) : null;
   } catch {
-    throw new DirectoryUnavailableError('GitHub API answered with something other than JSON');
+    throw new DirectoryUnavailableError('GitHub API answer cut short or not JSON');
   }
   const header = (name: string) => response.headers.get(name) ?? undefined;
   return {

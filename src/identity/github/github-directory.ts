@@ -102,12 +102,29 @@ export class GitHubDirectory implements Directory {
 
   async repositoryRole(fullName: string, login: string): Promise<RepositoryRole | undefined> {
     const [owner = '', name = ''] = fullName.toLowerCase().split('/');
-    const path = `/repos/${segment(owner)}/${segment(name)}/collaborators/${segment(login)}/permission`;
-    const answer = await this.api.get(path, SERVICE, 'repo-permission');
+    const repo = `/repos/${segment(owner)}/${segment(name)}`;
+    const answer = await this.api.get(
+      `${repo}/collaborators/${segment(login)}/permission`,
+      SERVICE,
+      'repo-permission',
+    );
     if (answer.status !== 200) return undefined;
     // role_name tells triage and maintain apart, which `permission` folds into read and write.
     const { role_name: role } = answer.body as { role_name?: string };
-    return isRole(role) ? role : undefined;
+    if (!isRole(role)) return undefined;
+    return role === 'read' ? this.grantedRead(repo, fullName, login) : role;
+  }
+
+  /**
+   * Everyone reads a public repository, and every member an internal one, and the permission
+   * endpoint says `read` for them all. Only a read someone was given counts: a package linked
+   * to a public repository stays private (`GET .../collaborators/{user}`: 204 for one).
+   */
+  private async grantedRead(repo: string, fullName: string, login: string) {
+    if ((await this.repository(fullName))?.visibility === 'private') return 'read';
+    const path = `${repo}/collaborators/${segment(login)}`;
+    const answer = await this.api.get(path, SERVICE, 'repo-collaborator');
+    return answer.status === 204 ? 'read' : undefined;
   }
 
   private async account(login: string): Promise<Account | undefined> {

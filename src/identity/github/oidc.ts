@@ -73,14 +73,31 @@ export class ActionsOidc {
     if (typeof jwksUri !== 'string') {
       throw new DirectoryUnavailableError('OIDC discovery document names no jwks_uri');
     }
-    return createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: this.options.timeoutMs });
+    const remote = createRemoteJWKSet(new URL(jwksUri), {
+      timeoutDuration: this.options.timeoutMs,
+    });
+    return async (header, token) => {
+      try {
+        return await remote(header, token);
+      } catch (error) {
+        // A key the set does not hold is the token's fault; a set that cannot be read is not.
+        if (TOKEN_KEY_ERRORS.some((kind) => error instanceof kind)) throw error;
+        throw new DirectoryUnavailableError('the OIDC issuer’s keys could not be read');
+      }
+    };
   }
 }
 
+const TOKEN_KEY_ERRORS = [
+  errors.JWKSNoMatchingKey,
+  errors.JWKSMultipleMatchingKeys,
+  errors.JOSENotSupported,
+];
+
 function refusal(error: unknown, audience: string): Error {
   if (error instanceof DirectoryUnavailableError) return error;
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JOSEError === false) {
-    return new DirectoryUnavailableError('the OIDC issuer’s keys could not be read');
+  if (!(error instanceof errors.JOSEError)) {
+    return new DirectoryUnavailableError('the OIDC token could not be checked');
   }
   if (error instanceof errors.JWTExpired) {
     return new CredentialsError('this OIDC token expired; request a new one');

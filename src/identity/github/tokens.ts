@@ -71,7 +71,8 @@ class TokenSsoProbe implements SsoProbe {
   async authorizationUrl(org: string): Promise<string | undefined> {
     const credential = { kind: 'token', secret: this.secret } as const;
     const answer = await this.api.get(`/orgs/${encodeURIComponent(org)}`, credential, 'org');
-    return answer.status === 403 ? authorizationUrl(answer.sso) : undefined;
+    // GitHub may hide the organization (404) rather than refuse (403); the header says which.
+    return answer.sso?.startsWith('required') ? authorizationUrl(answer.sso) : undefined;
   }
 }
 

@@ -204,20 +204,24 @@ export class Directory {
    * enterprise here).
    */
   roleOn(repo: Repo, login: string): RepoRole | undefined {
-    const org = this.org(repo.owner.login);
-    if (key(repo.owner.login) === key(login) || org?.members.get(key(login)) === 'admin') {
-      return 'admin';
-    }
-
-    const teamGrants = [...repo.teams].map(([slug, role]) =>
-      org?.teams.get(slug)?.members.has(key(login)) ? role : undefined,
-    );
-    const member = org?.members.has(key(login)) ?? false;
+    const member = this.org(repo.owner.login)?.members.has(key(login)) ?? false;
     const baseline =
       repo.visibility === 'public' || (repo.visibility === 'internal' && member)
         ? 'read'
         : undefined;
-    return highestRole([repo.collaborators.get(key(login)), ...teamGrants, baseline]);
+    return highestRole([this.grantedRoleOn(repo, login), baseline]);
+  }
+
+  /** The role someone was given: ownership, as a collaborator, or through a team. */
+  grantedRoleOn(repo: Repo, login: string): RepoRole | undefined {
+    const org = this.org(repo.owner.login);
+    if (key(repo.owner.login) === key(login) || org?.members.get(key(login)) === 'admin') {
+      return 'admin';
+    }
+    const teamGrants = [...repo.teams].map(([slug, role]) =>
+      org?.teams.get(slug)?.members.has(key(login)) ? role : undefined,
+    );
+    return highestRole([repo.collaborators.get(key(login)), ...teamGrants]);
   }
 
   private newAccount(login: string, type: Account['type'], siteAdmin: boolean): Account {

@@ -80,6 +80,22 @@ export function getCollaboratorPermission(ctx: RouteContext, params: readonly st
   return ok(ctx.resources.permission(user, ctx.directory.roleOn(repo, user.login)));
 }
 
+/**
+ * GET /repos/{owner}/{repo}/collaborators/{username}: 204 for someone given a role on the
+ * repository (owners, collaborators, teams), 404 for anyone else, everyone's read included.
+ */
+export function checkCollaborator(ctx: RouteContext, params: readonly string[]): Answer {
+  const [owner = '', name = '', login = ''] = params;
+  if (ctx.caller.kind === 'anonymous') return requiresAuthentication();
+  const repo = visibleRepo(ctx, owner, name);
+  if (isAnswer(repo)) return repo;
+
+  const refused = mayReadPermissions(ctx, repo);
+  if (refused) return refused;
+  const user = ctx.directory.user(login);
+  return user && ctx.directory.grantedRoleOn(repo, user.login) ? { status: 204 } : notFound();
+}
+
 /** GET /installation/repositories: only an installation token may list its repositories. */
 export function listInstallationRepos(ctx: RouteContext): Answer {
   const { caller } = ctx;

@@ -1,7 +1,12 @@
 import type { Answer, RouteContext } from './context';
 import { notFound } from './context';
 import { getOrg, getOrgById, getOrgMembership, getTeam, getTeamMembership } from './orgs';
-import { getCollaboratorPermission, getRepo, listInstallationRepos } from './repos';
+import {
+  checkCollaborator,
+  getCollaboratorPermission,
+  getRepo,
+  listInstallationRepos,
+} from './repos';
 import { getAuthenticatedUser, getUser, listUserOrgs } from './users';
 
 type Handler = (ctx: RouteContext, params: readonly string[]) => Answer;
@@ -33,6 +38,7 @@ const ROUTES: readonly Route[] = [
   route('/orgs/{org}/teams/{team_slug}', getTeam, ORG_SCOPES),
   route('/orgs/{org}/teams/{team_slug}/memberships/{username}', getTeamMembership, ORG_SCOPES),
   route('/repos/{owner}/{repo}', getRepo, 'repo'),
+  route('/repos/{owner}/{repo}/collaborators/{username}', checkCollaborator, 'repo'),
   route(
     '/repos/{owner}/{repo}/collaborators/{username}/permission',
     getCollaboratorPermission,

@@ -217,6 +217,15 @@ describe('GitHub directory (real Redis, local GitHub)', () => {
       ).toBeUndefined();
     });
 
+    it('counts only a read someone was given on a public or internal repository, not everyone’s', async () => {
+      github.addRepo(`${org}/open`, { visibility: 'public', collaborators: { [member]: 'read' } });
+      github.addRepo(`${org}/inside`, { visibility: 'internal' });
+
+      expect(await directory.repositoryRole(`${lower(org)}/open`, lower(member))).toBe('read');
+      expect(await directory.repositoryRole(`${lower(org)}/open`, lower(stranger))).toBeUndefined();
+      expect(await directory.repositoryRole(`${lower(org)}/inside`, lower(member))).toBeUndefined();
+    });
+
     it('sees a collaborator made an organization owner as admin once the TTL has passed', async () => {
       github.addRepo(`${org}/app`, {
         visibility: 'private',
