@@ -63,14 +63,18 @@ function authorizationUrl(sso: string | undefined): string | undefined {
  * ("Authenticating to the REST API", SAML SSO). Asked once per token and organization.
  */
 class TokenSsoProbe implements SsoProbe {
-  constructor(
-    private readonly api: GitHubApi,
-    private readonly secret: string,
-  ) {}
+  // Private fields: a principal printed or serialized (a log's metadata) never shows them.
+  readonly #api: GitHubApi;
+  readonly #secret: string;
+
+  constructor(api: GitHubApi, secret: string) {
+    this.#api = api;
+    this.#secret = secret;
+  }
 
   async authorizationUrl(org: string): Promise<string | undefined> {
-    const credential = { kind: 'token', secret: this.secret } as const;
-    const answer = await this.api.get(`/orgs/${encodeURIComponent(org)}`, credential, 'org');
+    const credential = { kind: 'token', secret: this.#secret } as const;
+    const answer = await this.#api.get(`/orgs/${encodeURIComponent(org)}`, credential, 'org');
     // GitHub may hide the organization (404) rather than refuse (403); the header says which.
     return answer.sso?.startsWith('required') ? authorizationUrl(answer.sso) : undefined;
   }

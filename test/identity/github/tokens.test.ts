@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 
 import { Redis } from 'ioredis';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
@@ -132,6 +133,16 @@ describe('GitHub tokens (real Redis, local GitHub)', () => {
       });
       expect(userOf(principal).tokenId).not.toContain(token);
       expect(userOf(principal).tokenId).not.toContain(token.slice(4));
+    });
+
+    it('never shows the token when its principal is serialized or printed, as a log would', async () => {
+      const token = github.classicToken(login, ['read:packages']);
+
+      const principal = await tokens.principal(token);
+
+      expect(userOf(principal).sso).toBeDefined();
+      expect(JSON.stringify(principal)).not.toContain(token);
+      expect(inspect(principal, { depth: 10, showHidden: true })).not.toContain(token);
     });
 
     it('is a user without scopes when the token has none, not a fine-grained token', async () => {
