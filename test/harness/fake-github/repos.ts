@@ -66,8 +66,11 @@ function mayReadPermissions(ctx: RouteContext, repo: Repo): Answer | undefined {
   return fail(403, 'Must have push access to view collaborator permission.');
 }
 
-/** GET /repos/{owner}/{repo}/collaborators/{username}/permission. */
-export function getCollaboratorPermission(ctx: RouteContext, params: readonly string[]): Answer {
+/**
+ * The repository and user a collaborator question is about, when the caller may ask it (push
+ * access, or the repository's own installation); else GitHub's refusal.
+ */
+function collaboratorQuestion(ctx: RouteContext, params: readonly string[]) {
   const [owner = '', name = '', login = ''] = params;
   if (ctx.caller.kind === 'anonymous') return requiresAuthentication();
   const repo = visibleRepo(ctx, owner, name);
@@ -76,7 +79,14 @@ export function getCollaboratorPermission(ctx: RouteContext, params: readonly st
   const refused = mayReadPermissions(ctx, repo);
   if (refused) return refused;
   const user = ctx.directory.user(login);
-  if (!user) return notFound();
+  return user ? { repo, user } : notFound();
+}
+
+/** GET /repos/{owner}/{repo}/collaborators/{username}/permission. */
+export function getCollaboratorPermission(ctx: RouteContext, params: readonly string[]): Answer {
+  const question = collaboratorQuestion(ctx, params);
+  if (isAnswer(question)) return question;
+  const { repo, user } = question;
   return ok(ctx.resources.permission(user, ctx.directory.roleOn(repo, user.login)));
 }
 
@@ -85,15 +95,11 @@ export function getCollaboratorPermission(ctx: RouteContext, params: readonly st
  * repository (owners, collaborators, teams), 404 for anyone else, everyone's read included.
  */
 export function checkCollaborator(ctx: RouteContext, params: readonly string[]): Answer {
-  const [owner = '', name = '', login = ''] = params;
-  if (ctx.caller.kind === 'anonymous') return requiresAuthentication();
-  const repo = visibleRepo(ctx, owner, name);
-  if (isAnswer(repo)) return repo;
-
-  const refused = mayReadPermissions(ctx, repo);
-  if (refused) return refused;
-  const user = ctx.directory.user(login);
-  return user && ctx.directory.grantedRoleOn(repo, user.login) ? { status: 204 } : notFound();
+  const question = collaboratorQuestion(ctx, params);
+  if (isAnswer(question)) return question;
+  return ctx.directory.grantedRoleOn(question.repo, question.user.login)
+    ? { status: 204 }
+    : notFound();
 }
 
 /** GET /installation/repositories: only an installation token may list its repositories. */

@@ -4,22 +4,18 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { Redis } from 'ioredis';
-import { createLogger, transports } from 'winston';
 
 import { DirectoryUnavailableError } from '../../../src/identity/directory';
-import { GitHubApi } from '../../../src/identity/github/api';
-import type { Credential } from '../../../src/identity/github/api';
-import { StaticToken } from '../../../src/identity/github/service-credential';
+import type { Credential, GitHubApi } from '../../../src/identity/github/api';
 import { createMetrics } from '../../../src/telemetry/metrics';
 import type { Metrics } from '../../../src/telemetry/metrics';
 import { startFakeGitHub } from '../../harness/fake-github';
 import type { FakeGitHub } from '../../harness/fake-github';
 import { requireEnv } from '../../harness/gateway';
+import { testApi, TTL_MS } from './test-api';
 
-const TTL_MS = 60_000;
 const RESERVE = 10;
 const SERVICE: Credential = { kind: 'service' };
-const silent = createLogger({ transports: [new transports.Console({ silent: true })] });
 
 /**
  * A name of this run alone: the cache key holds the API URL, and a port a closed fake used may
@@ -47,14 +43,8 @@ interface OpenApi {
 function openApi(redis: Redis, apiUrl: string, serviceToken: string): OpenApi {
   const metrics = createMetrics();
   const clock = new Clock();
-  const api = new GitHubApi({
-    apiUrl,
-    service: new StaticToken(serviceToken),
-    redis,
+  const api = testApi({ apiUrl, serviceToken }, redis, {
     metrics,
-    logger: silent,
-    ttlMs: TTL_MS,
-    timeoutMs: 5_000,
     rateLimitReserve: RESERVE,
     now: clock.now,
   });

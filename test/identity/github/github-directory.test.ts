@@ -1,19 +1,13 @@
 import { randomBytes } from 'node:crypto';
 
 import { Redis } from 'ioredis';
-import { createLogger, transports } from 'winston';
 
 import { DirectoryUnavailableError } from '../../../src/identity/directory';
-import { GitHubApi } from '../../../src/identity/github/api';
 import { GitHubDirectory } from '../../../src/identity/github/github-directory';
-import { StaticToken } from '../../../src/identity/github/service-credential';
-import { createMetrics } from '../../../src/telemetry/metrics';
 import { startFakeGitHub } from '../../harness/fake-github';
 import type { FakeGitHub, RepoRole } from '../../harness/fake-github';
 import { requireEnv } from '../../harness/gateway';
-
-const TTL_MS = 60_000;
-const silent = createLogger({ transports: [new transports.Console({ silent: true })] });
+import { testApi, TTL_MS } from './test-api';
 
 /** A name of this run alone: cached answers are keyed by API URL, and ports come back. */
 const unique = (name: string) => `${name}-${randomBytes(4).toString('hex')}`;
@@ -40,17 +34,7 @@ describe('GitHub directory (real Redis, local GitHub)', () => {
 
   beforeEach(() => {
     clock = Date.now();
-    const api = new GitHubApi({
-      apiUrl: github.apiUrl,
-      service: new StaticToken(github.serviceToken),
-      redis,
-      metrics: createMetrics(),
-      logger: silent,
-      ttlMs: TTL_MS,
-      timeoutMs: 5_000,
-      rateLimitReserve: 10,
-      now: () => clock,
-    });
+    const api = testApi(github, redis, { now: () => clock });
     directory = new GitHubDirectory(api);
 
     owner = unique('Mona');

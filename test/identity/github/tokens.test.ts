@@ -5,23 +5,18 @@ import { inspect } from 'node:util';
 
 import { Redis } from 'ioredis';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-import { createLogger, transports } from 'winston';
 
 import { CredentialsError } from '../../../src/auth/credentials';
 import type { Principal } from '../../../src/auth/principal';
 import { DirectoryUnavailableError } from '../../../src/identity/directory';
-import { GitHubApi } from '../../../src/identity/github/api';
 import { ActionsOidc } from '../../../src/identity/github/oidc';
-import { StaticToken } from '../../../src/identity/github/service-credential';
 import { GitHubTokens } from '../../../src/identity/github/tokens';
-import { createMetrics } from '../../../src/telemetry/metrics';
 import { startFakeGitHub } from '../../harness/fake-github';
 import type { FakeGitHub } from '../../harness/fake-github';
 import { requireEnv } from '../../harness/gateway';
+import { testApi, TTL_MS } from './test-api';
 
-const TTL_MS = 60_000;
 const AUDIENCE = 'containers.crgate.test';
-const silent = createLogger({ transports: [new transports.Console({ silent: true })] });
 
 /** A name of this run alone: cached answers are keyed by API URL, and ports come back. */
 const unique = (name: string) => `${name}-${randomBytes(4).toString('hex')}`;
@@ -100,17 +95,7 @@ describe('GitHub tokens (real Redis, local GitHub)', () => {
 
   beforeEach(() => {
     clock = Date.now();
-    const api = new GitHubApi({
-      apiUrl: github.apiUrl,
-      service: new StaticToken(github.serviceToken),
-      redis,
-      metrics: createMetrics(),
-      logger: silent,
-      ttlMs: TTL_MS,
-      timeoutMs: 5_000,
-      rateLimitReserve: 10,
-      now: () => clock,
-    });
+    const api = testApi(github, redis, { now: () => clock });
     const oidc = new ActionsOidc({ issuer: github.issuer, audience: AUDIENCE, timeoutMs: 5_000 });
     tokens = new GitHubTokens(api, oidc);
     login = unique('Octo-Cat');
@@ -374,16 +359,7 @@ describe('GitHub tokens (real Redis, local GitHub)', () => {
     });
 
     it('is refused when this crgate takes no OIDC tokens', async () => {
-      const api = new GitHubApi({
-        apiUrl: github.apiUrl,
-        service: new StaticToken(github.serviceToken),
-        redis,
-        metrics: createMetrics(),
-        logger: silent,
-        ttlMs: TTL_MS,
-        timeoutMs: 5_000,
-        rateLimitReserve: 10,
-      });
+      const api = testApi(github, redis);
       const token = await github.oidcToken({ repository }, { audience: AUDIENCE });
 
       await expect(new GitHubTokens(api, undefined).principal(token)).rejects.toThrow(
