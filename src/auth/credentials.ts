@@ -51,7 +51,7 @@ export interface SecretVerifier {
   /**
    * Whether a token's id alone tells that it was revoked (isLive). Then a refresh token or a
    * web session may stand in for the token; otherwise only the token itself can be asked
-   * about, and a refresh token would outlive any answer crgate holds.
+   * about, and a refresh token would outlive every answer crgate holds.
    */
   readonly tracksRevocation: boolean;
   /** The principal a refresh token stands for, its use noted like a password's. */

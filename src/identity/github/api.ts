@@ -49,6 +49,13 @@ export interface GitHubApiOptions {
   readonly now?: () => number;
 }
 
+/** One question to GitHub: a path, asked as whom, and its endpoint's name for metrics. */
+interface Question {
+  readonly path: string;
+  readonly credential: Credential;
+  readonly route: string;
+}
+
 interface Cached extends GitHubAnswer {
   readonly etag?: string;
   readonly fetchedAt: number;
@@ -100,21 +107,21 @@ export class GitHubApi {
     const pending = this.inFlight.get(key);
     if (pending) return pending;
 
-    const answer = this.answer(key, path, credential, route).finally(() => {
+    const answer = this.answer(key, identity, { path, credential, route }).finally(() => {
       this.inFlight.delete(key);
     });
     this.inFlight.set(key, answer);
     return answer;
   }
 
-  private async answer(key: string, path: string, credential: Credential, route: string) {
+  private async answer(key: string, identity: string, question: Question): Promise<GitHubAnswer> {
     const cached = await this.readCache(key);
     if (cached && this.now() - cached.fetchedAt < this.options.ttlMs) {
       this.options.metrics.githubCache.inc({ result: 'fresh' });
       return cached;
     }
 
-    const budget = this.budgetOf(identityOf(credential));
+    const budget = this.budgetOf(identity);
     if (!budget.allows(cached?.etag !== undefined, this.now())) {
       // Below the reserve a "no" GitHub gave stays a no until it can be asked again: it grants
       // nothing. Anything else would be a guess.
@@ -124,7 +131,7 @@ export class GitHubApi {
       throw new DirectoryUnavailableError('GitHub API rate limit nearly spent; backing off');
     }
 
-    const response = await this.send(path, credential, route, budget, cached?.etag);
+    const response = await this.send(question, budget, cached?.etag);
     if (response.status === 304 && cached) {
       this.options.metrics.githubCache.inc({ result: 'revalidated' });
       // A token's scopes are not in the body its ETag covers; a 304 still says them.
@@ -135,14 +142,9 @@ export class GitHubApi {
     return this.writeCache(key, await cachedOf(response, this.now()));
   }
 
-  private async send(
-    path: string,
-    credential: Credential,
-    route: string,
-    budget: RateBudget,
-    etag?: string,
-  ) {
-    const response = await this.fetch(path, credential, etag);
+  private async send(question: Question, budget: RateBudget, etag?: string) {
+    const { credential, route } = question;
+    const response = await this.fetch(question, etag);
     this.options.metrics.githubRequests.inc({ route, status: String(response.status) });
     budget.observe(response.headers, this.now());
     if (credential.kind === 'service' && budget.remaining !== undefined) {
@@ -160,7 +162,7 @@ export class GitHubApi {
     return response;
   }
 
-  private async fetch(path: string, credential: Credential, etag?: string): Promise<Response> {
+  private async fetch({ path, credential, route }: Question, etag?: string): Promise<Response> {
     const authorization =
       credential.kind === 'service'
         ? await this.options.service.authorization()
@@ -177,7 +179,7 @@ export class GitHubApi {
     try {
       return await fetch(`${this.options.apiUrl}${path}`, { headers, signal });
     } catch (error) {
-      throw this.failed('fetch', error instanceof Error ? error.name : 'unknown');
+      throw this.failed(route, error instanceof Error ? error.name : 'unknown');
     }
   }
 

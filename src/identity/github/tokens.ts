@@ -59,7 +59,7 @@ function authorizationUrl(sso: string | undefined): string | undefined {
 
 /**
  * GitHub tells whether an organization refuses a token for SAML SSO only to that token: a
- * 403 with `X-GitHub-SSO: required; url=...` to any request about the organization
+ * 403 with `X-GitHub-SSO: required; url=...` to a request about the organization
  * ("Authenticating to the REST API", SAML SSO). Asked once per token and organization.
  */
 class TokenSsoProbe implements SsoProbe {
