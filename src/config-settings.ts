@@ -200,6 +200,13 @@ export const SETTINGS = [
     'a public package with a version pulled more often cannot be deleted (as on GitHub)',
   ),
   setting(
+    'manifestCacheBytes',
+    'CRGATE_MANIFEST_CACHE_BYTES',
+    String(64 * 1024 * 1024),
+    parseCount,
+    'manifest bytes each replica keeps in memory to answer pulls without the registry',
+  ),
+  setting(
     'directoryProvider',
     'CRGATE_DIRECTORY_PROVIDER',
     'file',

@@ -57,6 +57,8 @@ export interface Config {
   readonly purgeIntervalSeconds: number;
   /** A public package with a version pulled more often than this cannot be deleted. */
   readonly publicDeleteMaxDownloads: number;
+  /** The most manifest bytes each replica keeps in memory to answer pulls with. */
+  readonly manifestCacheBytes: number;
   /** Who the users, organizations and repositories are: the YAML file, or GitHub. */
   readonly directoryProvider: 'file' | 'github';
   /** `https://api.github.com`, or `https://<ghes-host>/api/v3`. */

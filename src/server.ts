@@ -35,9 +35,11 @@ import { createUploadStep } from './registry/uploads';
 import { createBlobReader } from './registry/blob-reader';
 import { RegistryError, registryErrorBody, writeRegistryError } from './registry/errors';
 import { createForwarder, STREAM_BUFFER_BYTES } from './registry/forward';
+import { ManifestReads, TRACKED_PREFIXES } from './registry/manifest-reads';
 import { RegistryReferrers } from './registry/referrers';
 import type { ReferrersPageBounds } from './registry/referrers';
 import { createFallbackTagReader } from './registry/referrers-tag';
+import { KeyTracker } from './state/key-tracking';
 import { connectRedis, isRedisOutage } from './state/redis';
 import type { RedisClient } from './state/redis';
 import { recordRequest } from './telemetry/access-log';
@@ -255,8 +257,17 @@ export async function createGateway(
     logger,
     page: options.referrersPage,
   });
+  const tracker = new KeyTracker(config.redisUrl, TRACKED_PREFIXES, logger);
+  tracker.start();
+  const manifestReads = new ManifestReads({
+    redis,
+    registry: config,
+    tracker,
+    maxBytes: config.manifestCacheBytes,
+  });
   const handleRegistry = createRegistryHandler({
     referrers,
+    manifestReads,
     forwarder,
     uploads,
     maxManifestBytes: config.maxManifestBytes,
@@ -344,6 +355,7 @@ export async function createGateway(
       opsServer.close();
       opsServer.closeAllConnections();
       forwarder.close();
+      tracker.stop();
       closeIdentity(auth.identity);
       await closeRedis(redis, () => inFlight);
       logger.info('crgate stopped', { drained });

@@ -34,6 +34,7 @@ import {
 import type { Forwarder } from './forward';
 import { acceptEveryManifest } from './manifest-accept';
 import { pushedManifest, readManifest } from './manifest-push';
+import type { ManifestReads } from './manifest-reads';
 import type { RegistryReferrers } from './referrers';
 import type { RegistrySource } from './registry-fetch';
 import type { UploadHandler } from './uploads';
@@ -74,6 +75,8 @@ export interface RegistryOriginParts {
   readonly tagsSource: RegistrySource;
   /** The referrers API, which crgate answers itself, and its records of subjects. */
   readonly referrers: RegistryReferrers;
+  /** Manifest pulls answered from crgate's records and memory, without the registry. */
+  readonly manifestReads: ManifestReads;
   /** The largest manifest accepted (CRGATE_MAX_MANIFEST_BYTES). */
   readonly maxManifestBytes: number;
   /** Whether a failure came from Redis being away: then a 503, never a 500. */
@@ -180,9 +183,9 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
   }
 
   /**
-   * Refuses what a deletion hides, as the registry would refuse what it never had; forwards
-   * the rest, and counts each manifest the registry serves to a GET as a download of its
-   * version, without holding the answer back.
+   * Refuses what a deletion hides, as the registry would refuse what it never had; answers
+   * from crgate's records what it can (manifest-reads.ts) and forwards the rest. Each manifest
+   * a GET is answered with counts as a download of its version.
    */
   async function pullManifest(
     req: IncomingMessage,
@@ -191,22 +194,33 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
     route: RegistryRoute,
   ) {
     const { repository = '', reference = '' } = route;
-    const hidden = await parts.deletions.hidden(repository, reference);
-    if (hidden === 'package') throw nameUnknown(repository);
-    if (hidden === 'reference') {
+    acceptEveryManifest(req.headers);
+    const resolution = await parts.manifestReads.resolve(repository, reference);
+    if (resolution.kind === 'package-hidden') throw nameUnknown(repository);
+    if (resolution.kind === 'hidden') {
       throw new RegistryError('MANIFEST_UNKNOWN', 'manifest unknown', { Reference: reference });
     }
-    acceptEveryManifest(req.headers);
-    const onResponse =
-      req.method === 'GET'
-        ? (answer: IncomingMessage) => countDownload(repository, answer)
-        : undefined;
+    const counted = req.method === 'GET';
+    if (
+      resolution.kind === 'manifest' &&
+      parts.manifestReads.answerable(req, resolution.manifest)
+    ) {
+      parts.manifestReads.send(req, res, resolution.manifest);
+      if (counted) countDownload(repository, resolution.digest);
+      return;
+    }
+    const onResponse = counted
+      ? (answer: IncomingMessage) => {
+          const digest = answer.headers['docker-content-digest'];
+          if (answer.statusCode === 200 && typeof digest === 'string') {
+            countDownload(repository, digest);
+          }
+        }
+      : undefined;
     parts.forwarder.forward(req, res, origin, { onResponse });
   }
 
-  function countDownload(repository: string, answer: IncomingMessage): void {
-    const digest = answer.headers['docker-content-digest'];
-    if (answer.statusCode !== 200 || typeof digest !== 'string') return;
+  function countDownload(repository: string, digest: string): void {
     parts.packages.countDownload(repository, digest).catch((error: unknown) => {
       parts.logger.warn('download not counted', { repository, error: String(error) });
     });
