@@ -13,7 +13,7 @@ import { FailureLimiter } from './auth/rate-limit';
 import { TokenSigner } from './auth/jwt';
 import { loadSigningKeys } from './auth/signing-keys';
 import { createTokenEndpoint } from './auth/token-endpoint';
-import { TokenStore } from './auth/token-store';
+import { TOKEN_ID_PREFIX, TokenStore } from './auth/token-store';
 import { TokenUseRecorder } from './auth/token-use';
 import type { Config, ListenAddress } from './config';
 import type { Directory } from './identity/directory';
@@ -24,6 +24,7 @@ import { drain } from './lifecycle/drain';
 import { createOpsApp } from './lifecycle/ops';
 import { checkReadiness } from './lifecycle/readiness';
 import { PackageDeletions } from './packages/deletion';
+import { DownloadCounter } from './packages/download-counter';
 import { PackageObserver } from './packages/observe';
 import { PackageStore } from './packages/package-store';
 import { Purger, registryManifestDeleter } from './packages/purge';
@@ -61,6 +62,8 @@ export interface Gateway {
   /** Manifests pushed with a subject; `referrersOf` lists a version's referrers. */
   readonly referrers: ReferrerStore;
   readonly purger: Purger;
+  /** Download counts not yet added to the records; `flush()` adds them. */
+  readonly downloads: DownloadCounter;
   /** Starts both listeners; resolves with the ports actually bound (port 0 picks one). */
   listen(): Promise<{ port: number; metricsPort: number }>;
   /** Drains in-flight requests (up to the drain time) and releases everything. */
@@ -93,7 +96,13 @@ function misdirected(hostname: string): RegistryError {
 // Refresh tokens stand in for a password on the client; they die with their access token.
 const REFRESH_TOKEN_TTL_SECONDS = 90 * 24 * 3600;
 
-async function createAuth(config: Config, logger: Logger, redis: RedisClient, metrics: Metrics) {
+async function createAuth(
+  config: Config,
+  logger: Logger,
+  redis: RedisClient,
+  metrics: Metrics,
+  tracker: KeyTracker,
+) {
   const identity = openIdentity(config, { redis, metrics, logger });
   const { directory } = identity;
   const keys = await loadSigningKeys({
@@ -138,7 +147,7 @@ async function createAuth(config: Config, logger: Logger, redis: RedisClient, me
     tokenTtlSeconds: config.tokenTtlSeconds,
     refreshTokenTtlSeconds: REFRESH_TOKEN_TTL_SECONDS,
   });
-  const authenticator = new Authenticator(signer, verifier, passwords);
+  const authenticator = new Authenticator(signer, verifier, passwords, tracker);
   return {
     identity,
     directory,
@@ -222,10 +231,13 @@ export async function createGateway(
   const logger = options.logger ?? createCrgateLogger(config.logLevel);
   const metrics = createMetrics();
   const redis = connectRedis(config.redisUrl, logger);
-  const auth = await createAuth(config, logger, redis, metrics).catch((error: unknown) => {
+  // Redis's word on changed records, for what replicas keep in memory (key-tracking.ts).
+  const tracker = new KeyTracker(config.redisUrl, [...TRACKED_PREFIXES, TOKEN_ID_PREFIX], logger);
+  const auth = await createAuth(config, logger, redis, metrics, tracker).catch((error: unknown) => {
     redis.disconnect();
     throw error;
   });
+  tracker.start();
   const forwarder = createForwarder(config, logger, metrics);
   const routeHost = createHostRouter(config);
   const observer = new PackageObserver({
@@ -257,17 +269,17 @@ export async function createGateway(
     logger,
     page: options.referrersPage,
   });
-  const tracker = new KeyTracker(config.redisUrl, TRACKED_PREFIXES, logger);
-  tracker.start();
   const manifestReads = new ManifestReads({
     redis,
     registry: config,
     tracker,
     maxBytes: config.manifestCacheBytes,
   });
+  const downloads = new DownloadCounter(auth.packages, logger);
   const handleRegistry = createRegistryHandler({
     referrers,
     manifestReads,
+    downloads,
     forwarder,
     uploads,
     maxManifestBytes: config.maxManifestBytes,
@@ -338,6 +350,7 @@ export async function createGateway(
     deletions: auth.deletions,
     referrers: referrerStore,
     purger,
+    downloads,
     async listen() {
       const port = await listenOn(server, config.listen);
       const metricsPort = await listenOn(opsServer, config.metricsListen);
@@ -356,6 +369,7 @@ export async function createGateway(
       opsServer.closeAllConnections();
       forwarder.close();
       tracker.stop();
+      await downloads.close();
       closeIdentity(auth.identity);
       await closeRedis(redis, () => inFlight);
       logger.info('crgate stopped', { drained });

@@ -1,3 +1,4 @@
+import type { KeyTracker } from '../state/key-tracking';
 import { CredentialsError, parseBasic } from './credentials';
 import type { PasswordChecker, SecretVerifier } from './credentials';
 import type { TokenSigner, VerifiedToken } from './jwt';
@@ -5,6 +6,7 @@ import { TokenError } from './jwt';
 import { ANONYMOUS } from './principal';
 import type { Principal } from './principal';
 import type { AccessEntry } from './scope';
+import { TOKEN_ID_PREFIX } from './token-store';
 
 /**
  * The authenticate step of the registry origin: no credentials (anonymous), a bearer JWT of
@@ -45,6 +47,7 @@ export class AuthenticationError extends Error {
 }
 
 // A revoked token stops within this long; meanwhile each replica asks Redis once per token.
+// While Redis tells of every change to tokens (KeyTracker), an answer stands until it does.
 const LIVENESS_CACHE_MS = 1_000;
 const LIVENESS_CACHE_ENTRIES = 10_000;
 // A bearer token is checked once and remembered until it expires: docker sends the same token
@@ -54,13 +57,18 @@ const VERIFIED_CACHE_ENTRIES = 10_000;
 export class Authenticator {
   private readonly liveness = new Map<string, { live: boolean; until: number }>();
   private readonly verified = new Map<string, VerifiedToken>();
+  /** Changes to tokens heard so far; an answer read across one is not kept. */
+  private changes = 0;
 
   constructor(
     private readonly signer: TokenSigner,
     private readonly verifier: SecretVerifier,
     private readonly passwords: PasswordChecker,
+    private readonly tracker?: KeyTracker,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    tracker?.onInvalidate((keys) => this.forget(keys));
+  }
 
   /** Who sent this Authorization header; `address` is the client's, for the rate limit. */
   async authenticate(header: string | undefined, address: string): Promise<Authentication> {
@@ -125,12 +133,23 @@ export class Authenticator {
   private async isLive(tokenId: string): Promise<boolean> {
     const now = this.now();
     const cached = this.liveness.get(tokenId);
-    if (cached && cached.until > now) return cached.live;
+    if (cached && (cached.until > now || this.tracker?.trusted)) return cached.live;
 
+    const changes = this.changes;
     const live = await this.verifier.isLive(tokenId);
     if (this.liveness.size >= LIVENESS_CACHE_ENTRIES) this.liveness.clear();
-    this.liveness.set(tokenId, { live, until: now + LIVENESS_CACHE_MS });
+    if (changes === this.changes)
+      this.liveness.set(tokenId, { live, until: now + LIVENESS_CACHE_MS });
     return live;
+  }
+
+  /** Drops what Redis says changed: a token revoked or expired, or everything. */
+  private forget(keys: readonly string[] | null): void {
+    this.changes += 1;
+    if (keys === null) return this.liveness.clear();
+    for (const key of keys) {
+      if (key.startsWith(TOKEN_ID_PREFIX)) this.liveness.delete(key.slice(TOKEN_ID_PREFIX.length));
+    }
   }
 }
 

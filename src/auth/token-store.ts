@@ -67,9 +67,12 @@ export const MAX_NOTE_LENGTH = 255;
 // that it never existed. The id key, which decides whether a token still works, does not.
 const EXPIRED_RECORD_GRACE_MS = 7 * 24 * 3600 * 1000;
 
+/** The key that says a token, by id, still works: it is gone once the token is not. */
+export const TOKEN_ID_PREFIX = 'crgate:rec:token-id:';
+
 const KEYS = {
   byHash: (hash: string) => `crgate:rec:token:${hash}`,
-  byId: (id: string) => `crgate:rec:token-id:${id}`,
+  byId: (id: string) => `${TOKEN_ID_PREFIX}${id}`,
   ofUser: (login: string) => `crgate:rec:user-tokens:${login}`,
   // A PAT's hash by id for as long as its record stays, so its owner still sees it listed,
   // as expired, once the id key is gone. Never read to authenticate.

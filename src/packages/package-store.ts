@@ -280,7 +280,18 @@ export class PackageStore {
 
   /** Counts a pull of a version's manifest. */
   async countDownload(repository: string, digest: string): Promise<void> {
-    await this.redis.hincrby(PACKAGE_KEYS.downloads(repository), digest, 1);
+    await this.addDownloads([{ repository, digest, n: 1 }]);
+  }
+
+  /** Adds pulls to versions' download counts, in one pipeline. */
+  async addDownloads(
+    downloads: readonly { repository: string; digest: string; n: number }[],
+  ): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const { repository, digest, n } of downloads) {
+      pipeline.hincrby(PACKAGE_KEYS.downloads(repository), digest, n);
+    }
+    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
   }
 
   /** Digest to how many times the version's manifest was pulled. */

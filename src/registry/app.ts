@@ -13,6 +13,7 @@ import type { Principal } from '../auth/principal';
 import type { PublicOrigin } from '../hosts';
 import { DirectoryUnavailableError } from '../identity/directory';
 import type { PackageDeletions } from '../packages/deletion';
+import type { DownloadCounter } from '../packages/download-counter';
 import type { PackageObserver } from '../packages/observe';
 import type { PackageStore } from '../packages/package-store';
 import type { PurgeMark, PurgeMarks } from '../packages/purge-marks';
@@ -77,6 +78,8 @@ export interface RegistryOriginParts {
   readonly referrers: RegistryReferrers;
   /** Manifest pulls answered from crgate's records and memory, without the registry. */
   readonly manifestReads: ManifestReads;
+  /** Where each manifest GET answered counts as a download of its version. */
+  readonly downloads: DownloadCounter;
   /** The largest manifest accepted (CRGATE_MAX_MANIFEST_BYTES). */
   readonly maxManifestBytes: number;
   /** Whether a failure came from Redis being away: then a 503, never a 500. */
@@ -221,9 +224,7 @@ export function createRegistryHandler(parts: RegistryOriginParts): RegistryHandl
   }
 
   function countDownload(repository: string, digest: string): void {
-    parts.packages.countDownload(repository, digest).catch((error: unknown) => {
-      parts.logger.warn('download not counted', { repository, error: String(error) });
-    });
+    parts.downloads.count(repository, digest);
   }
 
   /**
