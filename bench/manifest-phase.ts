@@ -1,6 +1,7 @@
 import type { Credentials } from './credentials';
 import { runHeadClient } from './head-client';
 import { orderOfRound } from './order';
+import { cpuSeconds } from './process-stats';
 import { noSamples } from './report';
 import type { Samples } from './report';
 import type { Settings } from './settings';
@@ -28,6 +29,8 @@ export interface ManifestResult {
   readonly requestsPerSecond: Samples;
   readonly p50Ms: Samples;
   readonly p99Ms: Samples;
+  /** CPU the registry spent during each run, per 1,000 requests the run's sender answered. */
+  readonly registryCpuMsPerThousand: Samples;
   /** Non-2xx/3xx answers and socket errors, per target, summed over the rounds. */
   readonly failures: Record<TargetName, number>;
 }
@@ -84,15 +87,21 @@ function emptyResult(kind: ManifestLoadKind, connections: number, signIn: SignIn
     requestsPerSecond: noSamples(),
     p50Ms: noSamples(),
     p99Ms: noSamples(),
+    registryCpuMsPerThousand: noSamples(),
     failures: { direct: 0, nginx: 0, crgate: 0 },
   };
 }
 
 // A direct or nginx run counts for every result of its rounds; a crgate run for its sign-in's.
-function record(results: readonly ManifestResult[], sender: Sender, load: LoadResult): void {
+function record(
+  results: readonly ManifestResult[],
+  sender: Sender,
+  load: LoadResult & { registryCpuMsPerThousand: number },
+): void {
   const side = needsNoSignIn(sender) ? sender : 'crgate';
   for (const result of results.filter((r) => needsNoSignIn(sender) || r.signIn === sender)) {
     result.requestsPerSecond[side].push(load.requestsPerSecond);
+    result.registryCpuMsPerThousand[side].push(load.registryCpuMsPerThousand);
     result.p50Ms[side].push(load.p50Ms);
     result.p99Ms[side].push(load.p99Ms);
     result.failures[side] += load.failedResponses + load.socketErrors;
@@ -119,7 +128,11 @@ async function measure(
   for (let round = 1; round <= settings.rounds; round += 1) {
     for (const sender of sendersOfRound(signIns, round)) {
       const target = await targetOf(load, sender);
-      record(results, sender, await GENERATORS[kind](target, run));
+      const cpuBefore = cpuSeconds(settings.registryPid, settings.ticksPerSecond);
+      const result = await GENERATORS[kind](target, run);
+      const cpuMs = (cpuSeconds(settings.registryPid, settings.ticksPerSecond) - cpuBefore) * 1000;
+      const requests = result.requestsPerSecond * settings.loadSeconds;
+      record(results, sender, { ...result, registryCpuMsPerThousand: (cpuMs / requests) * 1000 });
     }
   }
   return results;
