@@ -64,6 +64,8 @@ export interface Gateway {
   readonly purger: Purger;
   /** Download counts not yet added to the records; `flush()` adds them. */
   readonly downloads: DownloadCounter;
+  /** Redis's word on changed records, which what this replica keeps in memory relies on. */
+  readonly tracker: KeyTracker;
   /** Starts both listeners; resolves with the ports actually bound (port 0 picks one). */
   listen(): Promise<{ port: number; metricsPort: number }>;
   /** Drains in-flight requests (up to the drain time) and releases everything. */
@@ -351,6 +353,7 @@ export async function createGateway(
     referrers: referrerStore,
     purger,
     downloads,
+    tracker,
     async listen() {
       const port = await listenOn(server, config.listen);
       const metricsPort = await listenOn(opsServer, config.metricsListen);

@@ -31,6 +31,10 @@ const SUBSCRIBER: RedisOptions = {
 const TRACKER: RedisOptions = { maxRetriesPerRequest: 1, enableAutoPipelining: false };
 const CHANNEL = '__redis__:invalidate';
 
+// A subscriber whose connection died without a word (no RST) would miss invalidations for
+// as long as the operating system takes to notice: it must answer a PING this often.
+const HEARTBEAT_MS = 1_000;
+
 function connect(url: string, options: RedisOptions): Redis | undefined {
   const target = redisTarget(url);
   if (target.kind === 'url') return new Redis(target.url, options);
@@ -40,7 +44,9 @@ function connect(url: string, options: RedisOptions): Redis | undefined {
 
 export class KeyTracker {
   private readonly listeners: InvalidationListener[] = [];
-  private readonly name = `crgate-invalidations-${randomUUID()}`;
+  /** The subscriber's client name in Redis (`CLIENT LIST`), for operators and tests. */
+  readonly name = `crgate-invalidations-${randomUUID()}`;
+  private heartbeat: NodeJS.Timeout | undefined;
   private subscriber: Redis | undefined;
   private tracker: Redis | undefined;
   /** Bumped whenever tracking is lost or set up again; a setup of an old epoch stands down. */
@@ -75,12 +81,29 @@ export class KeyTracker {
       connection.on('close', () => this.lost());
       connection.on('ready', () => void this.setUp());
     }
+    this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    this.heartbeat.unref();
   }
 
   stop(): void {
+    clearInterval(this.heartbeat);
     this.lost();
     this.subscriber?.disconnect();
     this.tracker?.disconnect();
+  }
+
+  /** Stops trusting, and reconnects, a subscriber that no longer answers. */
+  private async beat(): Promise<void> {
+    const { subscriber } = this;
+    if (!this.isTrusted || !subscriber) return;
+    const silent = new Promise<'silent'>((resolve) => {
+      setTimeout(() => resolve('silent'), HEARTBEAT_MS).unref();
+    });
+    const answer = await Promise.race([subscriber.ping().catch(() => 'failed'), silent]);
+    if (answer === 'failed' || answer === 'silent') {
+      this.lost();
+      subscriber.disconnect(true);
+    }
   }
 
   private lost(): void {

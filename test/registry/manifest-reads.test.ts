@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import type { Response } from 'supertest';
 
@@ -224,6 +225,42 @@ describe('two replicas', () => {
     });
     expect(restored.status).toBe(200);
     expect(restored.headers['docker-content-digest']).toBe(digest);
+  });
+});
+
+describe('when Redis stops telling of changes', () => {
+  it('reads the records on every pull until it is told again, and never answers a stale tag', async () => {
+    const repository = unique('untracked');
+    const redis = new Redis(requireEnv('TEST_REDIS_URL'));
+    const head = async () => {
+      const res = await viaCrgate(
+        gw.client,
+        'head',
+        `/v2/${repository}/manifests/t`,
+        MANIFEST_ACCEPT,
+      );
+      return String(res.headers['docker-content-digest']);
+    };
+    try {
+      await gw.client.pushImage(repository, 't', { n: '0' });
+      await head();
+      const clients = String(await redis.call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
+      const line = clients.split('\n').find((l) => l.includes(` name=${gw.gateway.tracker.name} `));
+      await redis.call('CLIENT', 'KILL', 'ID', /^id=(\d+)/.exec(line ?? '')?.[1] ?? '');
+
+      const untracked = await gw.client.pushImage(repository, 't', { n: '1' });
+      const whileUntracked = await head();
+      await eventually(() => gw.gateway.tracker.trusted);
+      const tracked = await gw.client.pushImage(repository, 't', { n: '2' });
+      const onceTracked = await head();
+
+      expect(line).toBeDefined();
+      expect(whileUntracked).toBe(untracked.digest);
+      expect(gw.gateway.tracker.trusted).toBe(true);
+      expect(onceTracked).toBe(tracked.digest);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 
