@@ -106,6 +106,33 @@ describe('TokenSigner.sign and verify', () => {
     expect(verified.access).toEqual(ACCESS);
   });
 
+  it('writes the same header and claims, byte for byte, as jose’s SignJWT', async () => {
+    const extra = { kind: 'user', tid: 'feedfacefeedface', sub: 'admin' };
+    const signed = await signer(keysA).sign({
+      subject: 'octocat',
+      access: ACCESS,
+      ttlSeconds: 300,
+      extra,
+    });
+    const iat = nowMs / 1000;
+
+    const byJose = await new SignJWT({ ...extra, access: ACCESS })
+      .setProtectedHeader({ alg: 'ES256', kid: keysA.active.kid, typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setSubject('octocat')
+      .setAudience(AUDIENCE)
+      .setIssuedAt(iat)
+      .setNotBefore(iat)
+      .setExpirationTime(iat + 300)
+      .setJti(signed.jti)
+      .sign(keysA.active.privateKey);
+
+    const signingInput = (token: string) => token.split('.').slice(0, 2).join('.');
+    expect(signingInput(signed.token)).toBe(signingInput(byJose));
+    const verifying = jwtVerify(signed.token, keysA.active.publicKey, { currentDate: now() });
+    await expect(verifying).resolves.toBeDefined();
+  });
+
   it('refuses a lifetime that is not a positive whole number of seconds', async () => {
     const tokens = signer(keysA);
 
