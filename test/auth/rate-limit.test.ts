@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { Redis } from 'ioredis';
+
+import { FailureLimiter } from '../../src/auth/rate-limit';
+import { requireEnv } from '../harness/gateway';
+
+/**
+ * The failure limiter against a real Redis, two limiters standing for two replicas. An
+ * address found under its limit is not asked about again for a moment; failures this replica
+ * counts end that at once, failures other replicas count once the moment has passed.
+ */
+const LIMITS = { perAddressPerMinute: 3, perUserPerMinute: 100 };
+// Short enough to wait out in a test; crgate's own is a second.
+const MEMO_MS = 200;
+
+let redis: Redis;
+
+beforeAll(() => {
+  redis = new Redis(requireEnv('TEST_REDIS_URL'));
+});
+afterAll(() => redis.quit());
+
+// An address of its own per test: other test files share this Redis.
+const freshAddress = () => `address-${randomUUID()}`;
+
+async function fail(limiter: FailureLimiter, address: string, times: number): Promise<void> {
+  for (let i = 0; i < times; i += 1) await limiter.recordFailure(address, 'someone');
+}
+
+describe('FailureLimiter', () => {
+  it('blocks an address on the next check once this replica counted its failures', async () => {
+    const limiter = new FailureLimiter(redis, LIMITS, MEMO_MS);
+    const address = freshAddress();
+    const before = await limiter.blocked(address);
+
+    await fail(limiter, address, 3);
+
+    expect(before).toBeUndefined();
+    expect(await limiter.blocked(address)).toBeGreaterThan(0);
+  });
+
+  it('hears of failures another replica counted once its memo of the address expires', async () => {
+    const [here, elsewhere] = [1, 2].map(() => new FailureLimiter(redis, LIMITS, MEMO_MS));
+    const address = freshAddress();
+    await here.blocked(address);
+
+    await fail(elsewhere, address, 3);
+    const meanwhile = await here.blocked(address);
+    await sleep(MEMO_MS + 50);
+
+    expect(meanwhile).toBeUndefined();
+    expect(await here.blocked(address)).toBeGreaterThan(0);
+  });
+
+  it('asks Redis every time when its memo is off', async () => {
+    const [here, elsewhere] = [0, MEMO_MS].map((ms) => new FailureLimiter(redis, LIMITS, ms));
+    const address = freshAddress();
+    await here.blocked(address);
+
+    await fail(elsewhere, address, 3);
+
+    expect(await here.blocked(address)).toBeGreaterThan(0);
+  });
+
+  it('keeps addresses apart', async () => {
+    const limiter = new FailureLimiter(redis, LIMITS, MEMO_MS);
+    const [guesser, neighbour] = [freshAddress(), freshAddress()];
+
+    await fail(limiter, guesser, 3);
+
+    expect(await limiter.blocked(guesser)).toBeGreaterThan(0);
+    expect(await limiter.blocked(neighbour)).toBeUndefined();
+  });
+});
