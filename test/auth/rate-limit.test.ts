@@ -42,7 +42,8 @@ describe('FailureLimiter', () => {
   });
 
   it('hears of failures another replica counted once its memo of the address expires', async () => {
-    const [here, elsewhere] = [1, 2].map(() => new FailureLimiter(redis, LIMITS, MEMO_MS));
+    const here = new FailureLimiter(redis, LIMITS, MEMO_MS);
+    const elsewhere = new FailureLimiter(redis, LIMITS, MEMO_MS);
     const address = freshAddress();
     await here.blocked(address);
 
@@ -55,7 +56,8 @@ describe('FailureLimiter', () => {
   });
 
   it('asks Redis every time when its memo is off', async () => {
-    const [here, elsewhere] = [0, MEMO_MS].map((ms) => new FailureLimiter(redis, LIMITS, ms));
+    const here = new FailureLimiter(redis, LIMITS, 0);
+    const elsewhere = new FailureLimiter(redis, LIMITS, MEMO_MS);
     const address = freshAddress();
     await here.blocked(address);
 
