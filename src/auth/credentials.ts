@@ -1,8 +1,10 @@
 import type { Directory } from '../identity/directory';
 import { RegistryError } from '../registry/errors';
+import type { KeyTracker } from '../state/key-tracking';
 import type { Principal } from './principal';
-import { tokenKind } from './token-format';
+import { hashToken, tokenKind } from './token-format';
 import type { FailureLimiter } from './rate-limit';
+import { TOKEN_ID_PREFIX } from './token-store';
 import type { TokenRecord, TokenStore } from './token-store';
 import type { TokenUseRecorder } from './token-use';
 
@@ -58,15 +60,33 @@ export interface SecretVerifier {
   refreshed(tokenId: string): Promise<Principal | undefined>;
 }
 
-/** The tokens crgate itself issues and keeps (TokenStore), for the file directory. */
+// Past this many secrets the kept records start afresh: at worst one more read per secret.
+const KEPT_RECORDS = 10_000;
+
+/**
+ * The tokens crgate itself issues and keeps (TokenStore), for the file directory.
+ *
+ * While Redis tells of every change to token ids (KeyTracker), a secret's record is kept in
+ * memory after its first read, so a client signing in request after request costs Redis
+ * nothing: a revoke or an expiry deletes the id key, and Redis tells this replica before it
+ * acknowledges the deletion. Without that word every secret is read from Redis each time.
+ */
 export class StoredTokens implements SecretVerifier {
   readonly tracksRevocation = true;
+  // Records by the hash of their secret, and those hashes by token id, for the keys Redis names.
+  private readonly kept = new Map<string, TokenRecord>();
+  private readonly keptHashes = new Map<string, string>();
+  /** Changes to tokens heard so far; a record read across one is not kept. */
+  private changes = 0;
 
   constructor(
     private readonly store: TokenStore,
     private readonly directory: Directory,
     private readonly uses: TokenUseRecorder,
-  ) {}
+    private readonly tracker?: KeyTracker,
+  ) {
+    tracker?.onInvalidate((keys) => this.forget(keys));
+  }
 
   async principal(secret: string): Promise<Principal> {
     if (!tokenKind(secret)) {
@@ -74,7 +94,7 @@ export class StoredTokens implements SecretVerifier {
         'the password must be a personal access token (classic, ghp_...) or a workflow token (ghs_...)',
       );
     }
-    const record = await this.store.find(secret);
+    const record = await this.find(secret);
     if (!record) throw new CredentialsError('this token is unknown or revoked; create a new one');
     if (this.store.expired(record)) {
       throw new CredentialsError(`this token expired on ${record.expiresAt}; create a new one`);
@@ -85,6 +105,45 @@ export class StoredTokens implements SecretVerifier {
     // Noted for its owner's "last used", without waiting for it.
     if (record.kind === 'pat') this.uses.record(record.id);
     return principalOf(record);
+  }
+
+  /** A secret's record, as kept or from Redis; kept only once its id key is seen to stand. */
+  private async find(secret: string): Promise<TokenRecord | undefined> {
+    const hash = hashToken(secret);
+    const kept = this.tracker?.trusted ? this.kept.get(hash) : undefined;
+    if (kept) return kept;
+
+    const changes = this.changes;
+    const record = await this.store.find(secret);
+    // A revoke deletes the id key first: one begun before this check shows in it, and one
+    // begun after sends word that drops the record again.
+    if (record && this.tracker?.trusted && (await this.store.isLive(record.id))) {
+      if (changes === this.changes) this.keep(hash, record);
+    }
+    return record;
+  }
+
+  private keep(hash: string, record: TokenRecord): void {
+    if (this.kept.size >= KEPT_RECORDS) this.forget(null);
+    this.kept.set(hash, record);
+    this.keptHashes.set(record.id, hash);
+  }
+
+  /** Drops what Redis says changed: a token revoked or expired, or everything. */
+  private forget(keys: readonly string[] | null): void {
+    this.changes += 1;
+    if (keys === null) {
+      this.kept.clear();
+      this.keptHashes.clear();
+      return;
+    }
+    for (const key of keys) {
+      if (!key.startsWith(TOKEN_ID_PREFIX)) continue;
+      const id = key.slice(TOKEN_ID_PREFIX.length);
+      const hash = this.keptHashes.get(id);
+      if (hash !== undefined) this.kept.delete(hash);
+      this.keptHashes.delete(id);
+    }
   }
 
   async principalById(tokenId: string): Promise<Principal | undefined> {
