@@ -130,7 +130,9 @@ async function createAuth(
       }),
   });
   const verifier =
-    identity.provider === 'github' ? identity.tokens : new StoredTokens(tokens, directory, uses);
+    identity.provider === 'github'
+      ? identity.tokens
+      : new StoredTokens(tokens, directory, uses, tracker);
   const passwords = new PasswordChecker(verifier, limiter);
   const addressOf = createAddressResolver(config);
   const packages = new PackageStore(redis);
