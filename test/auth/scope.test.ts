@@ -41,6 +41,17 @@ describe('parseScope', () => {
     ]);
   });
 
+  it('lists type, class, name and actions in that order, as the access claim writes them', () => {
+    const written = (raw: string) => JSON.stringify(parseScope(raw));
+
+    expect(written('repository(plugin):x:pull')).toBe(
+      '[{"type":"repository","class":"plugin","name":"x","actions":["pull"]}]',
+    );
+    expect(written('repository:x:pull')).toBe(
+      '[{"type":"repository","name":"x","actions":["pull"]}]',
+    );
+  });
+
   it('reads several scopes separated by spaces', () => {
     expect(parseScope('repository:a/b:pull  repository:c:push,delete')).toEqual([
       { type: 'repository', name: 'a/b', actions: ['pull'] },
