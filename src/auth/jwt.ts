@@ -99,9 +99,9 @@ export class TokenSigner {
     const issuedAt = Math.floor(this.now().getTime() / 1000);
     const jti = randomUUID();
     // The order jose's SignJWT wrote: extra claims, access, then the registered claims, each
-    // replacing an extra claim of its name where that one stood.
-    const payload = {
-      ...claims.extra,
+    // replacing an extra claim of its name where that one stood. Object.assign, not spread
+    // syntax: V8 builds a spread followed by more properties several times slower.
+    const payload = Object.assign({}, claims.extra, {
       access: claims.access,
       iss: this.options.issuer,
       sub: claims.subject,
@@ -110,7 +110,7 @@ export class TokenSigner {
       nbf: issuedAt,
       exp: issuedAt + claims.ttlSeconds,
       jti,
-    };
+    });
     const signingInput = `${this.encodedHeader}.${base64url(payload)}`;
     const token = `${signingInput}.${await this.signature(signingInput)}`;
 
