@@ -25,8 +25,9 @@ afterAll(() => redis.quit());
 // An address of its own per test: other test files share this Redis.
 const freshAddress = () => `address-${randomUUID()}`;
 
+// Each failure in the name of a username of its own, whose counter no other test reads.
 async function fail(limiter: FailureLimiter, address: string, times: number): Promise<void> {
-  for (let i = 0; i < times; i += 1) await limiter.recordFailure(address, 'someone');
+  for (let i = 0; i < times; i += 1) await limiter.recordFailure(address, `user-${randomUUID()}`);
 }
 
 describe('FailureLimiter', () => {
