@@ -9,6 +9,7 @@ import type { Logger } from 'winston';
 import type { Config } from '../config';
 import type { PublicOrigin } from '../hosts';
 import type { Metrics } from '../telemetry/metrics';
+import { createBlobDownloads } from './blob-download';
 import { unavailable, writeRegistryError } from './errors';
 import {
   ensureApiVersion,
@@ -23,6 +24,9 @@ import {
  * The forward step: streams a request to registry:2 and its response back, with no body
  * buffered in either direction, over a pool of kept-alive upstream connections. Manifests
  * are the exception: crgate reads them before the registry does, and sends the bytes it read.
+ * Blob downloads from an `http:` registry, the bulk of the bytes, skip http-proxy and Node's
+ * HTTP client for connections of their own (blob-download.ts); everything else goes through
+ * http-proxy.
  */
 export interface ForwardOptions {
   /** The request body: read by crgate already, or the request's own as a step passes it on. */
@@ -59,6 +63,15 @@ export interface Forwarder {
  */
 export const STREAM_BUFFER_BYTES = 256 * 1024;
 
+/**
+ * The size of each socket read of a blob download (blob-download.ts). On this 2-core machine,
+ * pulling a 1 GiB blob from filesystem storage with curl, medians of 7 runs interleaved with the
+ * registry direct: 256 KiB reads reached 0.66 of direct, 1 MiB 0.71, 2 MiB 0.70 (crgate's CPU:
+ * 0.42, 0.39, 0.38 s a GiB). Memory: one buffer per idle registry connection, and up to about
+ * three per download whose client is slower than the registry; a fast client's are reused.
+ */
+export const BLOB_READ_BYTES = 1024 * 1024;
+
 function createAgent(registryUrl: URL): http.Agent {
   const options: http.AgentOptions & { highWaterMark: number } = {
     keepAlive: true,
@@ -70,9 +83,41 @@ function createAgent(registryUrl: URL): http.Agent {
   return registryUrl.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
 }
 
+// `GET /v2/<name>/blobs/<digest>`: the path of a blob download (an upload session is deeper).
+const BLOB_PATH = /^\/v2\/.+\/blobs\/[^/?]+(?:\?|$)/;
+
+/** A blob GET with nothing for crgate to send or to watch: it goes by `blob-download.ts`. */
+function isPlainBlobDownload(req: IncomingMessage, options: ForwardOptions): boolean {
+  const { body, beforeResponse, onResponse } = options;
+  if (req.method !== 'GET' || body || beforeResponse || onResponse) return false;
+  const length = req.headers['content-length'];
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (length ?? '0') !== '0';
+  return !hasBody && BLOB_PATH.test(req.url ?? '');
+}
+
+/** The response steps, in order, on the registry's answer headers. */
+function rewriteResponse(
+  headers: IncomingMessage['headers'],
+  origin: PublicOrigin | undefined,
+  registryHost: string,
+): void {
+  stripResponseHopByHop(headers);
+  stripCors(headers);
+  if (origin) rewriteLocation(headers, origin, registryHost);
+  ensureApiVersion(headers);
+}
+
 export function createForwarder(config: Config, logger: Logger, metrics: Metrics): Forwarder {
   const agent = createAgent(config.registryUrl);
   const registryHost = config.registryUrl.host;
+  const downloads =
+    config.registryUrl.protocol === 'http:'
+      ? createBlobDownloads({
+          registryUrl: config.registryUrl,
+          timeoutMs: config.registryTimeoutMs,
+          bufferBytes: BLOB_READ_BYTES,
+        })
+      : undefined;
   const origins = new WeakMap<IncomingMessage, PublicOrigin>();
   const hooks = new WeakMap<IncomingMessage, NonNullable<ForwardOptions['beforeResponse']>>();
   const watchers = new WeakMap<IncomingMessage, NonNullable<ForwardOptions['onResponse']>>();
@@ -101,11 +146,7 @@ export function createForwarder(config: Config, logger: Logger, metrics: Metrics
   });
 
   proxy.on('proxyRes', (proxyRes, req, res) => {
-    const origin = origins.get(req);
-    stripResponseHopByHop(proxyRes.headers);
-    stripCors(proxyRes.headers);
-    if (origin) rewriteLocation(proxyRes.headers, origin, registryHost);
-    ensureApiVersion(proxyRes.headers);
+    rewriteResponse(proxyRes.headers, origins.get(req), registryHost);
 
     watchers.get(req)?.(proxyRes);
     const hook = hooks.get(req);
@@ -131,11 +172,19 @@ export function createForwarder(config: Config, logger: Logger, metrics: Metrics
   return {
     agent,
     forward(req, res, origin, options = {}) {
+      stripRequestHopByHop(req.headers);
+      const headers = forwardingHeaders(origin, req.socket.remoteAddress);
+      if (downloads && isPlainBlobDownload(req, options)) {
+        downloads.get(req, res, headers, {
+          rewrite: (answer) => rewriteResponse(answer, origin, registryHost),
+          fail: (error) => onError(error, req, res),
+        });
+        return;
+      }
+
       origins.set(req, origin);
       if (options.beforeResponse) hooks.set(req, options.beforeResponse);
       if (options.onResponse) watchers.set(req, options.onResponse);
-      stripRequestHopByHop(req.headers);
-      const headers = forwardingHeaders(origin, req.socket.remoteAddress);
       const web: httpProxy.ServerOptions = {
         headers,
         selfHandleResponse: options.beforeResponse !== undefined,
@@ -150,6 +199,7 @@ export function createForwarder(config: Config, logger: Logger, metrics: Metrics
     close() {
       proxy.close();
       agent.destroy();
+      downloads?.close();
     },
   };
 }
