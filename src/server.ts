@@ -136,9 +136,11 @@ async function createAuth(
   const passwords = new PasswordChecker(verifier, limiter);
   const addressOf = createAddressResolver(config);
   const packages = new PackageStore(redis);
+  const downloads = new DownloadCounter(packages, logger);
   const deletions = new PackageDeletions(redis, {
     restoreWindowMs: config.restoreWindowSeconds * 1000,
     publicDeleteMaxDownloads: config.publicDeleteMaxDownloads,
+    pendingDownloads: downloads,
   });
   const cache = new DecisionCache(redis, config.decisionCacheTtlSeconds);
   const access = new AccessControl(directory, packages, cache, metrics, logger);
@@ -158,6 +160,7 @@ async function createAuth(
     tokens,
     packages,
     deletions,
+    downloads,
     access,
     service,
     tokenEndpoint,
@@ -279,11 +282,10 @@ export async function createGateway(
     tracker,
     maxBytes: config.manifestCacheBytes,
   });
-  const downloads = new DownloadCounter(auth.packages, logger);
+  const { downloads } = auth;
   const handleRegistry = createRegistryHandler({
     referrers,
     manifestReads,
-    downloads,
     forwarder,
     uploads,
     maxManifestBytes: config.maxManifestBytes,

@@ -49,6 +49,11 @@ export interface DeletionOptions {
   readonly restoreWindowMs: number;
   /** A public package with a version pulled more often than this cannot be deleted. */
   readonly publicDeleteMaxDownloads: number;
+  /**
+   * Pulls counted in memory and not yet in the records (download-counter.ts): a package
+   * deletion adds them first, so the rule above sees this replica's latest pulls.
+   */
+  readonly pendingDownloads?: { flush(): Promise<void> };
   readonly now?: () => number;
 }
 
@@ -291,6 +296,7 @@ export class PackageDeletions {
   async deletePackage(repository: string): Promise<Outcome & { token?: string }> {
     const at = this.now();
     const token = randomBytes(12).toString('base64url');
+    await this.options.pendingDownloads?.flush();
     await this.queue({ kind: 'package', repository, key: token }, at);
     const args = [token, new Date(at).toISOString(), String(at)];
     args.push(String(this.options.publicDeleteMaxDownloads));
