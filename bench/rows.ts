@@ -13,7 +13,9 @@ import type { TokenDecision, TokenResult } from './token-phase';
 
 // The project's targets for crgate / direct; printed beside the results, never enforced.
 // They were set for what docker does, a bearer token; Basic on /v2/ has none, nor has GET.
-const BLOB_TARGET_RATIO = 0.95;
+// Issue 11: a pull at 0.7 of direct (nginx with a 256 KiB buffer reaches 0.65 here), a push
+// at 0.95.
+const BLOB_TARGET_RATIO = { pull: 0.7, pushMonolithic: 0.95, pushChunked: 0.95 } as const;
 // Issue 11: answered from crgate's records, manifest reads beat the registry's own.
 const MANIFEST_TARGET_RATIO = 1.5;
 const MIB = 1024 * 1024;
@@ -31,7 +33,7 @@ export function blobRows(results: BlobResults, settings: Settings): Row[] {
   const size = `${settings.blobBytes / MIB} MiB`;
   const chunk = `${settings.chunkBytes / MIB} MiB`;
   const row = (measure: string, key: keyof BlobResults) =>
-    comparedRow(measure, 'MB/s', results[key].megabytesPerSecond, BLOB_TARGET_RATIO);
+    comparedRow(measure, 'MB/s', results[key].megabytesPerSecond, BLOB_TARGET_RATIO[key]);
   return [
     row(`pull ${size} blob`, 'pull'),
     row(`push ${size} blob, monolithic PUT`, 'pushMonolithic'),
