@@ -34,7 +34,13 @@ export interface DeletedPackage {
 
 /** Why a deletion or a restore changed nothing, as a stable code. */
 export type DeletionRefusal =
-  'NOT_FOUND' | 'EXPIRED' | 'NAME_REUSED' | 'TAG_REUSED' | 'DIGEST_REUSED' | 'TOO_MANY_DOWNLOADS';
+  | 'NOT_FOUND'
+  | 'EXPIRED'
+  | 'NAME_REUSED'
+  | 'TAG_REUSED'
+  | 'DIGEST_REUSED'
+  | 'TOO_MANY_DOWNLOADS'
+  | 'VERSION_TOO_MANY_DOWNLOADS';
 
 export type Outcome = { readonly done: true } | { readonly done: false; readonly refusal: Refusal };
 
@@ -50,8 +56,8 @@ export interface DeletionOptions {
   /** A public package with a version pulled more often than this cannot be deleted. */
   readonly publicDeleteMaxDownloads: number;
   /**
-   * Pulls counted in memory and not yet in the records (download-counter.ts): a package
-   * deletion adds them first, so the rule above sees this replica's latest pulls.
+   * Pulls counted in memory and not yet in the records (download-counter.ts): a deletion
+   * adds them first, so the rule above sees this replica's latest pulls.
    */
   readonly pendingDownloads?: { flush(): Promise<void> };
   readonly now?: () => number;
@@ -67,8 +73,9 @@ local function deletedJson(json, tags, at, atMs, downloads)
     cjson.encode(at) .. ',"deletedAtMs":' .. atMs .. ',"downloads":' .. downloads .. '}'
 end`;
 
-// KEYS packageKeys; ARGV version id, deleted_at, deleted_at in ms. Hides the version's digest
-// and tags, and moves it with its download count to the deleted versions.
+// KEYS packageKeys; ARGV version id, deleted_at, deleted_at in ms, the most downloads a public
+// package's version may have. Hides the version's digest and tags, and moves it with its
+// download count to the deleted versions.
 const DELETE_VERSION = `${DELETED_VERSION_JSON}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'NOT_FOUND' end
 local digest, json
@@ -79,6 +86,10 @@ for i = 1, #versions, 2 do
   end
 end
 if not digest then return 'NOT_FOUND' end
+local downloads = tonumber(redis.call('HGET', KEYS[7], digest) or '0')
+if redis.call('HGET', KEYS[1], 'visibility') == 'public' and downloads > tonumber(ARGV[4]) then
+  return 'VERSION_TOO_MANY_DOWNLOADS'
+end
 local tags = {}
 local all = redis.call('HGETALL', KEYS[4])
 for i = 1, #all, 2 do
@@ -89,7 +100,6 @@ for i = 1, #all, 2 do
   end
 end
 redis.call('HSET', KEYS[5], 'digest:' .. digest, ARGV[1])
-local downloads = tonumber(redis.call('HGET', KEYS[7], digest) or '0')
 redis.call('HDEL', KEYS[7], digest)
 redis.call('HDEL', KEYS[3], digest)
 redis.call('HSET', KEYS[6], ARGV[1], deletedJson(json, tags, ARGV[2], ARGV[3], downloads))
@@ -270,12 +280,18 @@ export class PackageDeletions {
     return this.options.publicDeleteMaxDownloads;
   }
 
-  /** Deletes an active version by id; its digest and tags are hidden from pulls at once. */
+  /**
+   * Deletes an active version by id; its digest and tags are hidden from pulls at once. A
+   * public package's version pulled more than `publicDeleteMaxDownloads` times stays, as on
+   * GitHub.
+   */
   async deleteVersion(repository: string, id: number): Promise<Outcome> {
     const at = this.now();
+    await this.options.pendingDownloads?.flush();
     // Queued first: a queue entry whose deletion never happened is dropped by the purge.
     await this.queue({ kind: 'version', repository, key: String(id) }, at);
     const args = [String(id), new Date(at).toISOString(), String(at)];
+    args.push(String(this.options.publicDeleteMaxDownloads));
     return outcomeOf(await this.run(DELETE_VERSION, repository, args));
   }
 

@@ -51,5 +51,12 @@ export function refusalAnswer(
         message: `Public packages that have a version with more than ${most} downloads cannot be deleted`,
       };
     }
+    case 'VERSION_TOO_MANY_DOWNLOADS': {
+      const most = publicDeleteMaxDownloads.toLocaleString('en-US');
+      return {
+        status: 403,
+        message: `Versions of a public package with more than ${most} downloads cannot be deleted`,
+      };
+    }
   }
 }

@@ -44,6 +44,27 @@ describe('the Packages REST API: the download rule and the restore window', () =
     );
   });
 
+  it('refuses to delete a version of a public package pulled more than the configured times', async () => {
+    const name = `popular-version-${suffix}`;
+    await gw.client.pushImage(`octocat/${name}`, 'v1', { build: '1' });
+    await gw.client.pushImage(`octocat/${name}`, 'v2', { build: '2' });
+    const path = `/user/packages/container/${name}`;
+    await rest('patch', `${path}/settings`, gw.ownerToken).send({ visibility: 'public' });
+    await pull(gw.client, `octocat/${name}`, 'v1').expect(200);
+    await pull(gw.client, `octocat/${name}`, 'v1').expect(200);
+    const versions = (await rest('get', `${path}/versions`, gw.ownerToken).expect(200)).body;
+    const pulled = versions.find((v: { metadata: { container: { tags: string[] } } }) =>
+      v.metadata.container.tags.includes('v1'),
+    );
+
+    const res = await rest('delete', `${path}/versions/${pulled.id}`, gw.ownerToken).expect(403);
+    await pull(gw.client, `octocat/${name}`, 'v1').expect(200);
+
+    expect(res.body.message).toBe(
+      'Versions of a public package with more than 1 downloads cannot be deleted',
+    );
+  });
+
   it('answers 404 to a restore after the restore window, saying so', async () => {
     const name = `expired-${suffix}`;
     await gw.client.pushImage(`octocat/${name}`, 'v1', { build: '1' });

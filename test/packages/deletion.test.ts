@@ -211,6 +211,24 @@ describe('package deletion (real Redis)', () => {
     expect((await limited.deletePackage(repository)).done).toBe(true);
   });
 
+  it('refuses to delete a public package’s version pulled past the limit', async () => {
+    const repository = fresh();
+    await publish(repository, 1, 2, 3);
+    for (let i = 0; i < 3; i += 1) await store.countDownload(repository, digestOf(1));
+    for (let i = 0; i < 2; i += 1) await store.countDownload(repository, digestOf(2));
+    const limited = deletions({ publicDeleteMaxDownloads: 2 });
+
+    await store.update(repository, { visibility: 'public' });
+    const refused = await limited.deleteVersion(repository, await idOf(repository, 1));
+    const atTheLimit = await limited.deleteVersion(repository, await idOf(repository, 2));
+    await store.update(repository, { visibility: 'private' });
+    const whilePrivate = await limited.deleteVersion(repository, await idOf(repository, 1));
+
+    expect(refused).toEqual({ done: false, refusal: { code: 'VERSION_TOO_MANY_DOWNLOADS' } });
+    expect(atTheLimit.done).toBe(true);
+    expect(whilePrivate.done).toBe(true);
+  });
+
   it("names a namespace's deleted packages, leaving out the refused, the restored and others'", async () => {
     const namespace = `ns${randomBytes(4).toString('hex')}`;
     const names = ['gone', 'app/gone', 'back', 'popular', 'live'];
