@@ -6,7 +6,7 @@ import { TokenError } from './jwt';
 import { ANONYMOUS } from './principal';
 import type { Principal } from './principal';
 import type { AccessEntry } from './scope';
-import { TOKEN_ID_PREFIX } from './token-store';
+import { TokenChanges } from './token-changes';
 
 /**
  * The authenticate step of the registry origin: no credentials (anonymous), a bearer JWT of
@@ -57,17 +57,16 @@ const VERIFIED_CACHE_ENTRIES = 10_000;
 export class Authenticator {
   private readonly liveness = new Map<string, { live: boolean; until: number }>();
   private readonly verified = new Map<string, VerifiedToken>();
-  /** Changes to tokens heard so far; an answer read across one is not kept. */
-  private changes = 0;
+  private readonly changes: TokenChanges;
 
   constructor(
     private readonly signer: TokenSigner,
     private readonly verifier: SecretVerifier,
     private readonly passwords: PasswordChecker,
-    private readonly tracker?: KeyTracker,
+    tracker?: KeyTracker,
     private readonly now: () => number = Date.now,
   ) {
-    tracker?.onInvalidate((keys) => this.forget(keys));
+    this.changes = new TokenChanges(tracker, (ids) => this.forget(ids));
   }
 
   /** Who sent this Authorization header; `address` is the client's, for the rate limit. */
@@ -133,23 +132,21 @@ export class Authenticator {
   private async isLive(tokenId: string): Promise<boolean> {
     const now = this.now();
     const cached = this.liveness.get(tokenId);
-    if (cached && (cached.until > now || this.tracker?.trusted)) return cached.live;
+    if (cached && (cached.until > now || this.changes.trusted)) return cached.live;
 
-    const changes = this.changes;
+    const mark = this.changes.mark();
     const live = await this.verifier.isLive(tokenId);
     if (this.liveness.size >= LIVENESS_CACHE_ENTRIES) this.liveness.clear();
-    if (changes === this.changes)
+    if (this.changes.unchangedSince(mark)) {
       this.liveness.set(tokenId, { live, until: now + LIVENESS_CACHE_MS });
+    }
     return live;
   }
 
-  /** Drops what Redis says changed: a token revoked or expired, or everything. */
-  private forget(keys: readonly string[] | null): void {
-    this.changes += 1;
-    if (keys === null) return this.liveness.clear();
-    for (const key of keys) {
-      if (key.startsWith(TOKEN_ID_PREFIX)) this.liveness.delete(key.slice(TOKEN_ID_PREFIX.length));
-    }
+  /** Drops what Redis says changed: tokens revoked or expired, or everything. */
+  private forget(tokenIds: readonly string[] | null): void {
+    if (tokenIds === null) return this.liveness.clear();
+    for (const id of tokenIds) this.liveness.delete(id);
   }
 }
 

@@ -4,7 +4,7 @@ import type { KeyTracker } from '../state/key-tracking';
 import type { Principal } from './principal';
 import { hashToken, tokenKind } from './token-format';
 import type { FailureLimiter } from './rate-limit';
-import { TOKEN_ID_PREFIX } from './token-store';
+import { TokenChanges } from './token-changes';
 import type { TokenRecord, TokenStore } from './token-store';
 import type { TokenUseRecorder } from './token-use';
 
@@ -76,16 +76,15 @@ export class StoredTokens implements SecretVerifier {
   // Records by the hash of their secret, and those hashes by token id, for the keys Redis names.
   private readonly kept = new Map<string, TokenRecord>();
   private readonly keptHashes = new Map<string, string>();
-  /** Changes to tokens heard so far; a record read across one is not kept. */
-  private changes = 0;
+  private readonly changes: TokenChanges;
 
   constructor(
     private readonly store: TokenStore,
     private readonly directory: Directory,
     private readonly uses: TokenUseRecorder,
-    private readonly tracker?: KeyTracker,
+    tracker?: KeyTracker,
   ) {
-    tracker?.onInvalidate((keys) => this.forget(keys));
+    this.changes = new TokenChanges(tracker, (ids) => this.forget(ids));
   }
 
   async principal(secret: string): Promise<Principal> {
@@ -110,15 +109,15 @@ export class StoredTokens implements SecretVerifier {
   /** A secret's record, as kept or from Redis; kept only once its id key is seen to stand. */
   private async find(secret: string): Promise<TokenRecord | undefined> {
     const hash = hashToken(secret);
-    const kept = this.tracker?.trusted ? this.kept.get(hash) : undefined;
+    const kept = this.changes.trusted ? this.kept.get(hash) : undefined;
     if (kept) return kept;
 
-    const changes = this.changes;
+    const mark = this.changes.mark();
     const record = await this.store.find(secret);
     // A revoke deletes the id key first: one begun before this check shows in it, and one
     // begun after sends word that drops the record again.
-    if (record && this.tracker?.trusted && (await this.store.isLive(record.id))) {
-      if (changes === this.changes) this.keep(hash, record);
+    if (record && this.changes.trusted && (await this.store.isLive(record.id))) {
+      if (this.changes.unchangedSince(mark)) this.keep(hash, record);
     }
     return record;
   }
@@ -129,17 +128,14 @@ export class StoredTokens implements SecretVerifier {
     this.keptHashes.set(record.id, hash);
   }
 
-  /** Drops what Redis says changed: a token revoked or expired, or everything. */
-  private forget(keys: readonly string[] | null): void {
-    this.changes += 1;
-    if (keys === null) {
+  /** Drops what Redis says changed: tokens revoked or expired, or everything. */
+  private forget(tokenIds: readonly string[] | null): void {
+    if (tokenIds === null) {
       this.kept.clear();
       this.keptHashes.clear();
       return;
     }
-    for (const key of keys) {
-      if (!key.startsWith(TOKEN_ID_PREFIX)) continue;
-      const id = key.slice(TOKEN_ID_PREFIX.length);
+    for (const id of tokenIds) {
       const hash = this.keptHashes.get(id);
       if (hash !== undefined) this.kept.delete(hash);
       this.keptHashes.delete(id);
