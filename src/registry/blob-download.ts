@@ -262,7 +262,7 @@ class Download implements Exchange {
     if (this.done) return;
     this.done = true;
     this.connection.socket.destroy();
-    // A kept-alive connection the registry closed while it lay idle fails before any answer;
+    // A kept-alive connection the registry closed while it lay idle fails before an answer comes;
     // a GET is safe to send again, once, on a new one.
     if (!this.started && this.retry) return this.retry();
     this.settle(false);
