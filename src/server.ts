@@ -281,6 +281,7 @@ export async function createGateway(
     registry: config,
     tracker,
     maxBytes: config.manifestCacheBytes,
+    onFound: (found) => void observer.manifestFound(found),
   });
   const { downloads } = auth;
   const handleRegistry = createRegistryHandler({

@@ -8,7 +8,7 @@ import { isDigest } from '../registry/classify';
 import { imageConfigLabels, linkedRepositoryName, packageLabels } from './labels';
 import type { PackageLabels } from './labels';
 import type { ParsedManifest } from './manifest';
-import { platformName } from './manifest';
+import { parseManifest, platformName } from './manifest';
 import { splitRepository } from './package';
 import type { Grantee, LinkNote, NewVersion, Package, PackageRole } from './package';
 import type { PackageSettings, PackageStore } from './package-store';
@@ -34,6 +34,16 @@ interface Link {
   readonly linkedRepository?: string;
   /** Why a source label did not link; null clears an earlier note. */
   readonly linkNote?: LinkNote | null;
+}
+
+/** A manifest the registry holds and crgate has no record of, as a pull found it. */
+export interface FoundManifest {
+  readonly repository: string;
+  /** The tag or digest it was pulled by. */
+  readonly reference: string;
+  readonly digest: string;
+  readonly body: Buffer;
+  readonly contentType: string;
 }
 
 /** Who pushed, and whether their push created the package. */
@@ -76,7 +86,10 @@ function artifactTypeOf(manifest: ParsedManifest): { artifactType?: string } {
   return { artifactType: configType };
 }
 
-function versionOf(pushed: PushedManifest, createdAt: string): NewVersion {
+/** A manifest and what the registry said of it: what a version record is made from. */
+type Manifested = Pick<PushedManifest, 'digest' | 'manifest' | 'bytes'>;
+
+function versionOf(pushed: Manifested, createdAt: string): NewVersion {
   const { manifest } = pushed;
   const parts = [manifest.config, ...manifest.layers, ...manifest.manifests];
   const platforms = manifest.manifests.flatMap((m) =>
@@ -135,6 +148,30 @@ export class PackageObserver {
       this.parts.logger.error('package record not updated after a manifest push', {
         repository: pushed.repository,
         digest: pushed.digest,
+        error: String(error),
+      });
+    }
+  }
+
+  /**
+   * A manifest a pull found in the registry that crgate has no record of, pushed before crgate
+   * was installed: recorded as a version, with the tag it was pulled by, when crgate keeps its
+   * package, so every replica answers it from the records from now on and the REST API and
+   * pages list it. A read changes no setting: labels apply on push. A manifest crgate would not
+   * take on push (schema 1) is left unrecorded.
+   */
+  async manifestFound(found: FoundManifest): Promise<void> {
+    const { repository, reference, digest, body, contentType } = found;
+    try {
+      const manifest = parseManifest(body, contentType);
+      const createdAt = new Date((this.parts.now ?? Date.now)()).toISOString();
+      const version = versionOf({ digest, manifest, bytes: body.length }, createdAt);
+      const tag = isDigest(reference) ? undefined : reference;
+      await this.parts.store.recordFound(repository, version, tag);
+    } catch (error) {
+      this.parts.logger.warn('manifest found in the registry not recorded', {
+        repository,
+        digest,
         error: String(error),
       });
     }

@@ -58,6 +58,21 @@ end
 redis.call('HSET', KEYS[3], 'updated_at', ARGV[4])
 return 1`;
 
+// Records a version crgate finds in the registry without a record of its own (pushed before
+// crgate was installed), in a package crgate keeps: KEYS versions, tags, record, hidden; ARGV
+// digest, version JSON, tag or ''. Nothing is replaced: a version recorded since keeps its
+// record, a tag recorded since keeps its digest, and nothing hidden comes back.
+const RECORD_FOUND = `
+if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+if redis.call('HEXISTS', KEYS[4], 'package') == 1 then return 0 end
+if redis.call('HEXISTS', KEYS[4], 'digest:' .. ARGV[1]) == 1 then return 0 end
+redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+local tag = ARGV[3]
+if tag ~= '' and redis.call('HEXISTS', KEYS[4], 'tag:' .. tag) == 0 then
+  redis.call('HSETNX', KEYS[2], tag, ARGV[1])
+end
+return 1`;
+
 // Gives an id to a package and versions recorded before crgate kept ids: KEYS record,
 // versions; ARGV the first of a block of fresh ids, reserved by the caller.
 const ASSIGN_IDS = `
@@ -247,6 +262,22 @@ export class PackageStore {
     ];
     const args = [version.digest, JSON.stringify(version), tag ?? '', version.createdAt];
     await this.redis.eval(RECORD_VERSION, keys.length, ...keys, ...args);
+  }
+
+  /**
+   * Records a version found in the registry, and the tag it was found by, in a package crgate
+   * keeps; see RECORD_FOUND. False when there is no such package, or the version is hidden.
+   */
+  async recordFound(repository: string, found: NewVersion, tag?: string): Promise<boolean> {
+    const version: PackageVersion = { id: await this.redis.incr(PACKAGE_KEYS.nextId), ...found };
+    const keys = [
+      PACKAGE_KEYS.versions(repository),
+      PACKAGE_KEYS.tags(repository),
+      PACKAGE_KEYS.record(repository),
+      PACKAGE_KEYS.hidden(repository),
+    ];
+    const args = [version.digest, JSON.stringify(version), tag ?? ''];
+    return (await this.redis.eval(RECORD_FOUND, keys.length, ...keys, ...args)) === 1;
   }
 
   /** Forgets a version the registry deleted, with its tags and downloads. */

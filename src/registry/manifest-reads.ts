@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import type { FoundManifest } from '../packages/observe';
 import { readReference } from '../packages/references';
 import type { ReferenceRecord } from '../packages/references';
 import type { KeyTracker } from '../state/key-tracking';
@@ -42,6 +43,8 @@ export interface ManifestReadsOptions {
   readonly tracker: KeyTracker;
   /** The most manifest bytes kept in memory. */
   readonly maxBytes: number;
+  /** Hears of a manifest found in the registry that crgate has no record of; not awaited. */
+  readonly onFound?: (found: FoundManifest) => void;
 }
 
 /** The record keys whose changes can change what a reference names. */
@@ -127,15 +130,19 @@ export class ManifestReads {
     if (record.kind === 'package-hidden' || record.kind === 'hidden') return record;
 
     const digest = await this.digestOf(repository, reference, record);
+    if (!digest) return { kind: 'registry' };
     // A digest crgate did not record may be gone from the registry, or never in this
     // repository: the registry says, whatever memory holds under the digest.
-    const unconfirmed = record.kind === 'digest' && !record.recorded;
-    const manifest =
-      digest &&
-      (unconfirmed
-        ? await this.fetch(repository, digest)
-        : await this.manifest(repository, digest));
-    return digest && manifest ? { kind: 'manifest', digest, manifest } : { kind: 'registry' };
+    const recorded = record.kind === 'digest' && record.recorded;
+    const manifest = recorded
+      ? await this.manifest(repository, digest)
+      : await this.fetch(repository, digest);
+    if (!manifest) return { kind: 'registry' };
+    if (!recorded) {
+      const { body, contentType } = manifest;
+      this.options.onFound?.({ repository, reference, digest, body, contentType });
+    }
+    return { kind: 'manifest', digest, manifest };
   }
 
   /** The digest a reference names: from the records, or the registry's answer for a tag. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import { Redis } from 'ioredis';
 
+import { PACKAGE_KEYS } from '../../src/packages/package-keys';
 import { PackageStore } from '../../src/packages/package-store';
 import { requireEnv } from '../harness/gateway';
 
@@ -69,6 +70,29 @@ describe('package store (real Redis)', () => {
     expect(linked).toMatchObject({ linkedRepository: 'octocat/hello', linkNote: note });
     expect(unlinked?.linkedRepository).toBeUndefined();
     expect(unlinked?.linkNote).toBeUndefined();
+  });
+
+  it('records a version found in the registry without replacing what it records since', async () => {
+    const repository = fresh();
+    const version = (n: number) => ({
+      digest: `sha256:${String(n).repeat(64)}`,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      createdAt: new Date().toISOString(),
+      size: n,
+      platforms: [],
+    });
+    const withoutPackage = await store.recordFound(repository, version(1), 'old');
+    await store.create(repository, { createdBy: 'user:octocat' });
+    await store.recordVersion(repository, version(2), 'latest');
+
+    const found = await store.recordFound(repository, version(1), 'old');
+    const foundByLatest = await store.recordFound(repository, version(3), 'latest');
+    const digests = (await store.versions(repository)).map((v) => v.digest);
+    const tags = await redis.hgetall(PACKAGE_KEYS.tags(repository));
+
+    expect([withoutPackage, found, foundByLatest]).toEqual([false, true, true]);
+    expect(digests.sort()).toEqual([version(1), version(2), version(3)].map((v) => v.digest));
+    expect(tags).toEqual({ old: version(1).digest, latest: version(2).digest });
   });
 
   it('changes nothing for a package that does not exist', async () => {

@@ -5,6 +5,7 @@ import request from 'supertest';
 import type { Response } from 'supertest';
 
 import { MANIFEST_ACCEPT } from '../../src/registry/manifest-accept';
+import { restOf } from '../api/rest';
 import { startCrgateProcess } from '../harness/crgate-process';
 import type { CrgateProcess } from '../harness/crgate-process';
 import { requireEnv, startGateway, TEST_DIRECTORY, writeDirectory } from '../harness/gateway';
@@ -264,29 +265,35 @@ describe('when Redis stops telling of changes', () => {
   });
 });
 
+/** An image pushed straight to the registry, as before crgate was installed; its manifest. */
+async function pushBeforeCrgate(repository: string, tag: string): Promise<string> {
+  const config = Buffer.from(`{"os":"linux","architecture":"amd64","tag":"${tag}"}`);
+  const upload = await registry().post(`/v2/${repository}/blobs/uploads/`).expect(202);
+  const location = new URL(String(upload.headers.location), requireEnv('TEST_REGISTRY_URL'));
+  location.searchParams.set('digest', sha256(config));
+  await registry()
+    .put(`${location.pathname}${location.search}`)
+    .set('Content-Type', 'application/octet-stream')
+    .send(config)
+    .expect(201);
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: OCI_CONFIG, digest: sha256(config), size: config.length },
+    layers: [],
+  });
+  await registry()
+    .put(`/v2/${repository}/manifests/${tag}`)
+    .set('Content-Type', OCI_MANIFEST)
+    .send(manifest)
+    .expect(201);
+  return manifest;
+}
+
 describe('what only the registry knows', () => {
   it('fetches a manifest pushed before crgate from the registry once, then answers it itself', async () => {
     const repository = unique('before-crgate');
-    const config = Buffer.from('{"os":"linux","architecture":"amd64"}');
-    const upload = await registry().post(`/v2/${repository}/blobs/uploads/`).expect(202);
-    const location = new URL(String(upload.headers.location), requireEnv('TEST_REGISTRY_URL'));
-    location.searchParams.set('digest', sha256(config));
-    await registry()
-      .put(`${location.pathname}${location.search}`)
-      .set('Content-Type', 'application/octet-stream')
-      .send(config)
-      .expect(201);
-    const manifest = JSON.stringify({
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      config: { mediaType: OCI_CONFIG, digest: sha256(config), size: config.length },
-      layers: [],
-    });
-    await registry()
-      .put(`/v2/${repository}/manifests/old`)
-      .set('Content-Type', OCI_MANIFEST)
-      .send(manifest)
-      .expect(201);
+    const manifest = await pushBeforeCrgate(repository, 'old');
 
     const before = await registryManifestRequests(repository);
     const first = await viaCrgate(
@@ -309,6 +316,40 @@ describe('what only the registry knows', () => {
     expect(again.headers['docker-content-digest']).toBe(sha256(manifest));
     expect(afterFirst - before).toBe(2);
     expect(afterAgain - afterFirst).toBe(0);
+  });
+
+  it('records a version pushed before crgate once pulled, in a package crgate keeps', async () => {
+    const repository = unique('adopted');
+    const manifest = await pushBeforeCrgate(repository, 'old');
+    await pushDockerImage(repository, 'new');
+    const rest = restOf(gw);
+    const versionsPath = `/user/packages/container/${repository.split('/')[1]}/versions`;
+    const tagsOf = async () => {
+      const versions = (await rest('get', versionsPath, gw.ownerToken).expect(200)).body as {
+        id: number;
+        name: string;
+        metadata: { container: { tags: string[] } };
+      }[];
+      return versions.map((v) => ({ id: v.id, digest: v.name, tags: v.metadata.container.tags }));
+    };
+
+    const beforePull = await tagsOf();
+    await viaCrgate(gw.client, 'get', `/v2/${repository}/manifests/old`, MANIFEST_ACCEPT);
+    let afterPull = await tagsOf();
+    for (let i = 0; i < 50 && afterPull.length < 2; i += 1) afterPull = await tagsOf();
+    const found = afterPull.find((v) => v.digest === sha256(manifest));
+    await rest('delete', `${versionsPath}/${found?.id ?? 0}`, gw.ownerToken).expect(204);
+    const afterDelete = await viaCrgate(
+      otherClient,
+      'get',
+      `/v2/${repository}/manifests/old`,
+      MANIFEST_ACCEPT,
+    );
+
+    expect(beforePull.map((v) => v.tags)).toEqual([['new']]);
+    expect(found?.tags).toEqual(['old']);
+    expect(afterDelete.status).toBe(404);
+    expect(JSON.parse(String(afterDelete.body)).errors[0].code).toBe('MANIFEST_UNKNOWN');
   });
 
   it('leaves a client whose Accept does not name the manifest’s type to the registry', async () => {
