@@ -73,6 +73,16 @@ if tag ~= '' and redis.call('HEXISTS', KEYS[4], 'tag:' .. tag) == 0 then
 end
 return 1`;
 
+/** The keys RECORD_VERSION and RECORD_FOUND take, in their order. */
+function versionKeys(repository: string): string[] {
+  return [
+    PACKAGE_KEYS.versions(repository),
+    PACKAGE_KEYS.tags(repository),
+    PACKAGE_KEYS.record(repository),
+    PACKAGE_KEYS.hidden(repository),
+  ];
+}
+
 // Gives an id to a package and versions recorded before crgate kept ids: KEYS record,
 // versions; ARGV the first of a block of fresh ids, reserved by the caller.
 const ASSIGN_IDS = `
@@ -253,15 +263,9 @@ export class PackageStore {
 
   /** Records a pushed version, and points a tag at it when it was pushed by tag. */
   async recordVersion(repository: string, pushed: NewVersion, tag?: string): Promise<void> {
-    const version: PackageVersion = { id: await this.redis.incr(PACKAGE_KEYS.nextId), ...pushed };
-    const keys = [
-      PACKAGE_KEYS.versions(repository),
-      PACKAGE_KEYS.tags(repository),
-      PACKAGE_KEYS.record(repository),
-      PACKAGE_KEYS.hidden(repository),
-    ];
+    const version = await this.withId(pushed);
     const args = [version.digest, JSON.stringify(version), tag ?? '', version.createdAt];
-    await this.redis.eval(RECORD_VERSION, keys.length, ...keys, ...args);
+    await this.redis.eval(RECORD_VERSION, 4, ...versionKeys(repository), ...args);
   }
 
   /**
@@ -269,15 +273,14 @@ export class PackageStore {
    * keeps; see RECORD_FOUND. False when there is no such package, or the version is hidden.
    */
   async recordFound(repository: string, found: NewVersion, tag?: string): Promise<boolean> {
-    const version: PackageVersion = { id: await this.redis.incr(PACKAGE_KEYS.nextId), ...found };
-    const keys = [
-      PACKAGE_KEYS.versions(repository),
-      PACKAGE_KEYS.tags(repository),
-      PACKAGE_KEYS.record(repository),
-      PACKAGE_KEYS.hidden(repository),
-    ];
+    const version = await this.withId(found);
     const args = [version.digest, JSON.stringify(version), tag ?? ''];
-    return (await this.redis.eval(RECORD_FOUND, keys.length, ...keys, ...args)) === 1;
+    return (await this.redis.eval(RECORD_FOUND, 4, ...versionKeys(repository), ...args)) === 1;
+  }
+
+  /** A new version with its id: unique among packages and versions, never given twice. */
+  private async withId(version: NewVersion): Promise<PackageVersion> {
+    return { id: await this.redis.incr(PACKAGE_KEYS.nextId), ...version };
   }
 
   /** Forgets a version the registry deleted, with its tags and downloads. */
