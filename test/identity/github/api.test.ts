@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,16 +11,10 @@ import type { Metrics } from '../../../src/telemetry/metrics';
 import { startFakeGitHub } from '../../harness/fake-github';
 import type { FakeGitHub } from '../../harness/fake-github';
 import { requireEnv } from '../../harness/gateway';
-import { testApi, TTL_MS } from './test-api';
+import { testApi, TTL_MS, unique } from './test-api';
 
 const RESERVE = 10;
 const SERVICE: Credential = { kind: 'service' };
-
-/**
- * A name of this run alone: the cache key holds the API URL, and a port a closed fake used may
- * come back to another fake sharing this Redis.
- */
-const unique = (name: string) => `${name}-${randomBytes(4).toString('hex')}`;
 
 /** The clock GitHubApi reads: answers age when the test says, never with the wall clock. */
 class Clock {

@@ -1,16 +1,9 @@
-import { randomBytes } from 'node:crypto';
-
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 import { DirectoryUnavailableError } from '../../../src/identity/directory';
 import { GitHubDirectory } from '../../../src/identity/github/github-directory';
-import { startFakeGitHub } from '../../harness/fake-github';
 import type { FakeGitHub, RepoRole } from '../../harness/fake-github';
-import { requireEnv } from '../../harness/gateway';
-import { testApi, TTL_MS } from './test-api';
-
-/** A name of this run alone: cached answers are keyed by API URL, and ports come back. */
-const unique = (name: string) => `${name}-${randomBytes(4).toString('hex')}`;
+import { testApi, TTL_MS, unique, useGitHubAndRedis } from './test-api';
 
 describe('GitHub directory (real Redis, local GitHub)', () => {
   let redis: Redis;
@@ -23,13 +16,9 @@ describe('GitHub directory (real Redis, local GitHub)', () => {
   let stranger: string;
   let org: string;
 
-  beforeAll(async () => {
-    redis = new Redis(requireEnv('TEST_REDIS_URL'));
-    github = await startFakeGitHub();
-  });
-  afterAll(async () => {
-    await github.close();
-    await redis.quit();
+  const backends = useGitHubAndRedis();
+  beforeAll(() => {
+    ({ github, redis } = backends);
   });
 
   beforeEach(() => {

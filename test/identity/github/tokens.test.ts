@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 
 import { CredentialsError } from '../../../src/auth/credentials';
@@ -11,19 +11,24 @@ import type { Principal } from '../../../src/auth/principal';
 import { DirectoryUnavailableError } from '../../../src/identity/directory';
 import { ActionsOidc } from '../../../src/identity/github/oidc';
 import { GitHubTokens } from '../../../src/identity/github/tokens';
-import { startFakeGitHub } from '../../harness/fake-github';
 import type { FakeGitHub } from '../../harness/fake-github';
-import { requireEnv } from '../../harness/gateway';
-import { testApi, TTL_MS } from './test-api';
+import { testApi, TTL_MS, unique, useGitHubAndRedis } from './test-api';
 
 const AUDIENCE = 'containers.crgate.test';
-
-/** A name of this run alone: cached answers are keyed by API URL, and ports come back. */
-const unique = (name: string) => `${name}-${randomBytes(4).toString('hex')}`;
 
 function userOf(principal: Principal): Principal & { kind: 'user' } {
   if (principal.kind !== 'user') throw new Error(`expected a user, got ${principal.kind}`);
   return principal;
+}
+
+/** `principal` is the workflow of `repository`, allowed to write, and holds no `token`. */
+function expectWorkflowOf(principal: Principal, repository: string, token: string): void {
+  expect(principal).toMatchObject({
+    kind: 'workflow',
+    repository: repository.toLowerCase(),
+    permission: 'write',
+  });
+  expect(JSON.stringify(principal)).not.toContain(token);
 }
 
 /** Runs `attempt` and returns what it threw, to assert its class and message together. */
@@ -84,13 +89,9 @@ describe('GitHub tokens (real Redis, local GitHub)', () => {
   let tokens: GitHubTokens;
   let login: string;
 
-  beforeAll(async () => {
-    redis = new Redis(requireEnv('TEST_REDIS_URL'));
-    github = await startFakeGitHub();
-  });
-  afterAll(async () => {
-    await github.close();
-    await redis.quit();
+  const backends = useGitHubAndRedis();
+  beforeAll(() => {
+    ({ github, redis } = backends);
   });
 
   beforeEach(() => {
@@ -247,12 +248,7 @@ describe('GitHub tokens (real Redis, local GitHub)', () => {
 
       const principal = await tokens.principal(token);
 
-      expect(principal).toMatchObject({
-        kind: 'workflow',
-        repository: repository.toLowerCase(),
-        permission: 'write',
-      });
-      expect(JSON.stringify(principal)).not.toContain(token);
+      expectWorkflowOf(principal, repository, token);
     });
 
     it('is refused once revoked and the TTL has passed', async () => {
@@ -280,12 +276,7 @@ describe('GitHub tokens (real Redis, local GitHub)', () => {
 
       const principal = await tokens.principal(token);
 
-      expect(principal).toMatchObject({
-        kind: 'workflow',
-        repository: repository.toLowerCase(),
-        permission: 'write',
-      });
-      expect(JSON.stringify(principal)).not.toContain(token);
+      expectWorkflowOf(principal, repository, token);
     });
 
     it('refuses a token for another audience, naming the audience it must carry', async () => {
