@@ -258,6 +258,13 @@ describe('the Helm chart with its defaults (everything bundled)', () => {
     expect(loadConfig(tuned.crgateEnv)).toMatchObject(limits);
   });
 
+  it('sizes the manifest cache at 64 MiB by default, and the values change it', async () => {
+    const tuned = await render({ config: { manifestCacheBytes: 16 * 1024 * 1024 } });
+
+    expect(loadConfig(defaults().crgateEnv).manifestCacheBytes).toBe(64 * 1024 * 1024);
+    expect(loadConfig(tuned.crgateEnv).manifestCacheBytes).toBe(16 * 1024 * 1024);
+  });
+
   it('points crgate at the bundled registry and Redis through their Services', () => {
     const env = defaults().crgateEnv;
     const registry = new URL(env.CRGATE_REGISTRY_URL ?? '');
