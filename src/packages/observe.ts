@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal';
 import { principalId } from '../auth/principal';
 import type { Directory } from '../identity/directory';
 import { isDigest } from '../registry/classify';
+import { RegistryError } from '../registry/errors';
 import { imageConfigLabels, linkedRepositoryName, packageLabels } from './labels';
 import type { PackageLabels } from './labels';
 import type { ParsedManifest } from './manifest';
@@ -162,8 +163,19 @@ export class PackageObserver {
    */
   async manifestFound(found: FoundManifest): Promise<void> {
     const { repository, reference, digest, body, contentType } = found;
+    let manifest: ParsedManifest;
     try {
-      const manifest = parseManifest(body, contentType);
+      manifest = parseManifest(body, contentType);
+    } catch (error) {
+      // A registry may hold manifests crgate refuses on push (schema 1): served, not recorded.
+      this.parts.logger.debug('manifest found in the registry left unrecorded', {
+        repository,
+        digest,
+        reason: error instanceof RegistryError ? error.message : String(error),
+      });
+      return;
+    }
+    try {
       const createdAt = new Date((this.parts.now ?? Date.now)()).toISOString();
       const version = versionOf({ digest, manifest, bytes: body.length }, createdAt);
       const tag = isDigest(reference) ? undefined : reference;
