@@ -28,8 +28,8 @@ const KEYS = {
 };
 
 export class FailureLimiter {
-  // true: under its limit when last read; false: a failure was counted since, so ask Redis.
-  private readonly underLimit: ShortMemo<boolean>;
+  // Addresses found under their limit, for up to a second.
+  private readonly underLimit: ShortMemo<true>;
   // Bumped around each failure this replica counts, so a read that raced one is not kept.
   private failuresCounted = 0;
 
@@ -73,6 +73,6 @@ export class FailureLimiter {
 
   private forget(address: string): void {
     this.failuresCounted += 1;
-    this.underLimit.set(address, false);
+    this.underLimit.delete(address);
   }
 }

@@ -20,6 +20,11 @@ export class ShortMemo<V> {
     return undefined;
   }
 
+  /** Forgets `key` at once, before its lifetime is over. */
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
   set(key: string, value: V): void {
     if (this.ttlMs <= 0) return;
     if (this.entries.size >= this.maxEntries) this.entries.clear();

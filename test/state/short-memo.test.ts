@@ -24,6 +24,16 @@ describe('the short memo', () => {
     expect([memo.get('a'), memo.get('b'), memo.get('c')]).toEqual([undefined, undefined, 3]);
   });
 
+  it('forgets a key at once when told to, and keeps the others', () => {
+    const memo = new ShortMemo<number>(1_000, 10);
+    memo.set('a', 1);
+    memo.set('b', 2);
+
+    memo.delete('a');
+
+    expect([memo.get('a'), memo.get('b')]).toEqual([undefined, 2]);
+  });
+
   it('remembers nothing with a lifetime of zero', () => {
     const memo = new ShortMemo<number>(0, 10);
 
