@@ -19,9 +19,11 @@ import { ensureApiVersion, stripCors, stripResponseHopByHop } from './rewrite';
  * fetched from the registry once and kept, by digest, in a bounded least-recently-used cache.
  * The answer is the registry's own: its bytes and headers, byte for byte.
  *
- * Left to the registry: a reference it alone knows of that it does not have, a client whose
- * `Accept` does not name the manifest's type (the registry converts or refuses), and
- * conditional requests (`If-None-Match`).
+ * A manifest crgate has no record of (pushed before crgate was installed) is fetched from the
+ * registry, checked and kept the same way, and handed to `onFound` to be recorded. Left to the
+ * registry: a reference it does not have either, a client whose `Accept` does not name the
+ * manifest's type (the registry converts or refuses), and conditional requests
+ * (`If-None-Match`).
  */
 export interface CachedManifest {
   readonly contentType: string;
